@@ -1,0 +1,222 @@
+// Package store holds all of Ruche's SQL. It speaks two dialects, SQLite (the
+// default, embedded) and PostgreSQL, through the same methods: queries are
+// written once in portable SQL with "?" placeholders and rebound for
+// PostgreSQL; what cannot be portable lives in sqlite.go and postgres.go.
+//
+// The store knows nothing of permissions: callers (services) ask
+// internal/access first. It returns model.ErrNotFound and model.ErrConflict,
+// never (nil, nil).
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Dialect names the SQL database behind a Store.
+type Dialect string
+
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// querier is what *sql.DB and *sql.Tx have in common.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// Store is the database. Writes go through w, reads through r: with SQLite,
+// w is a pool of one connection (SQLite has one writer at a time; a single
+// connection avoids SQLITE_BUSY between our own goroutines) and r a pool of
+// readers working in parallel thanks to WAL. With PostgreSQL both are the
+// same pool. Inside InTx both are the transaction.
+type Store struct {
+	dialect Dialect
+	w, r    querier
+	db      *db // nil inside a transaction
+}
+
+type db struct {
+	write, read *sql.DB
+}
+
+// Options tune Open.
+type Options struct {
+	// SQLiteSynchronous is SQLite's synchronous pragma: "normal" (default;
+	// survives a crash of the process, may lose the last commits on power
+	// loss) or "full" (survives power loss, slower commits). See docs/adr.
+	SQLiteSynchronous string
+	// MaxReadConns bounds the read pool (default 4).
+	MaxReadConns int
+}
+
+// Open connects to the database named by dsn: a "postgres://" or
+// "postgresql://" URL selects PostgreSQL, anything else is the path of a
+// SQLite file (an optional "sqlite:" prefix is removed). It does not migrate:
+// call Migrate.
+func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
+	if opt.MaxReadConns <= 0 {
+		opt.MaxReadConns = 4
+	}
+	var (
+		d   = &db{}
+		dia Dialect
+		err error
+	)
+	switch {
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		dia = Postgres
+		d.write, err = openPostgres(dsn, opt)
+		d.read = d.write
+	default:
+		dia = SQLite
+		d.write, d.read, err = openSQLite(strings.TrimPrefix(dsn, "sqlite:"), opt)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", dia, err)
+	}
+	s := &Store{dialect: dia, w: d.write, r: d.read, db: d}
+	if err := s.Ping(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("store: open %s: %w", dia, err)
+	}
+	return s, nil
+}
+
+// Dialect reports which database this is.
+func (s *Store) Dialect() Dialect { return s.dialect }
+
+// Ping checks that the database answers (for /healthz).
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	return s.r.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+}
+
+// Close closes the pools; with SQLite it first checkpoints the WAL so that
+// the database file is complete on its own.
+func (s *Store) Close() error {
+	if s.db == nil {
+		return errors.New("store: Close inside a transaction")
+	}
+	if s.dialect == SQLite {
+		_, _ = s.db.write.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+	}
+	err := s.db.write.Close()
+	if s.db.read != s.db.write {
+		err = errors.Join(err, s.db.read.Close())
+	}
+	return err
+}
+
+// InTx runs fn in one write transaction: everything fn does through tx is
+// committed together or not at all. fn must not use s itself.
+func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
+	if s.db == nil {
+		return fn(s) // already in a transaction
+	}
+	t, err := s.db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	if err := fn(&Store{dialect: s.dialect, w: t, r: t}); err != nil {
+		_ = t.Rollback()
+		return err
+	}
+	if err := t.Commit(); err != nil {
+		return fmt.Errorf("store: commit: %w", s.mapErr(err))
+	}
+	return nil
+}
+
+// rebound caches each query rebound for PostgreSQL, so that it is done once.
+var rebound sync.Map
+
+// q adapts a portable query to the dialect: "?" placeholders become $1, $2…
+// for PostgreSQL. Queries never contain a literal "?".
+func (s *Store) q(query string) string {
+	if s.dialect != Postgres {
+		return query
+	}
+	if v, ok := rebound.Load(query); ok {
+		return v.(string)
+	}
+	var b strings.Builder
+	n := 0
+	for _, c := range query {
+		if c == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(c)
+	}
+	out := b.String()
+	rebound.Store(query, out)
+	return out
+}
+
+func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	res, err := s.w.ExecContext(ctx, s.q(query), args...)
+	return res, s.mapErr(err)
+}
+
+// insert runs an INSERT … RETURNING id and returns the id.
+func (s *Store) insert(ctx context.Context, query string, args ...any) (int64, error) {
+	var id int64
+	err := s.w.QueryRowContext(ctx, s.q(query), args...).Scan(&id)
+	return id, s.mapErr(err)
+}
+
+func (s *Store) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	rows, err := s.r.QueryContext(ctx, s.q(query), args...)
+	return rows, s.mapErr(err)
+}
+
+func (s *Store) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return s.r.QueryRowContext(ctx, s.q(query), args...)
+}
+
+// affectedOne turns "no row changed" into model.ErrNotFound.
+func affectedOne(res sql.Result, err error) error {
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return errNotFound
+	}
+	return nil
+}
+
+// ms and fromMS convert between time.Time and the Unix milliseconds stored.
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
+
+func nullMS(t *time.Time) sql.NullInt64 {
+	if t == nil {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: ms(*t), Valid: true}
+}
+
+func fromNullMS(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := fromMS(v.Int64)
+	return &t
+}
