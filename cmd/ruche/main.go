@@ -1,0 +1,19 @@
+// Command ruche runs Ruche: team chat, wiki, files and video rooms in one
+// program. See `ruche --help` and docs/admin.md.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"ruche/internal/cli"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := cli.Main(ctx, cli.DefaultEnv())
+	stop()
+	os.Exit(code)
+}

@@ -1,0 +1,70 @@
+package web
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"ruche/internal/httpx"
+	"ruche/internal/model"
+)
+
+// logo serves the organisation's logo (public: the sign-in page shows it).
+func (h *Handler) logo(w http.ResponseWriter, r *http.Request) error {
+	b, err := h.accounts.Branding(r.Context())
+	if err != nil {
+		return err
+	}
+	if !b.HasLogo {
+		return fmt.Errorf("web: no logo: %w", model.ErrNotFound)
+	}
+	return h.serveImage(w, r, b.LogoKey)
+}
+
+// avatar serves a user's picture to those who may see the user (the
+// service refuses anonymous viewers).
+func (h *Handler) avatar(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	u, err := h.accounts.User(r.Context(), httpx.Actor(r), id)
+	if err != nil {
+		return err
+	}
+	if !u.HasAvatar {
+		return fmt.Errorf("web: no avatar: %w", model.ErrNotFound)
+	}
+	return h.serveImage(w, r, u.AvatarKey)
+}
+
+// serveImage sends a stored picture. Its type is sniffed from the bytes, not
+// trusted from anywhere; anything but PNG, JPEG or GIF is a download.
+func (h *Handler) serveImage(w http.ResponseWriter, r *http.Request, key string) error {
+	f, err := h.accounts.Image(r.Context(), key)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	head := make([]byte, 512)
+	n, err := io.ReadFull(f, head)
+	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+		return fmt.Errorf("web: read image: %w", err)
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("web: read image: %w", err)
+	}
+	hd := w.Header()
+	switch ct := http.DetectContentType(head[:n]); ct {
+	case "image/png", "image/jpeg", "image/gif":
+		hd.Set("Content-Type", ct)
+	default:
+		hd.Set("Content-Type", "application/octet-stream")
+		hd.Set("Content-Disposition", "attachment")
+	}
+	hd.Set("X-Content-Type-Options", "nosniff")
+	hd.Set("Cache-Control", "private, max-age=300")
+	http.ServeContent(w, r, "", time.Time{}, f)
+	return nil
+}
