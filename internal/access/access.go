@@ -1,7 +1,8 @@
 // Package access is the one place that decides who may do what. Services ask
 // it before they act; handlers never decide permissions themselves. It reads
 // no request and writes nothing: given an actor, an action and the resource,
-// it answers nil or an error matching model.ErrForbidden.
+// it answers nil, or an error matching model.ErrForbidden (model.ErrUnauthorized
+// for Anonymous).
 //
 // Today it knows roles and ownership. Teams, channels, wiki namespaces and
 // folders plug in here as they arrive, each with its own table-driven test of
@@ -71,10 +72,15 @@ type User struct{ ID int64 }
 type Org struct{}
 
 // Check decides whether actor may do act on res. The resource is one of this
-// package's resource types; an unknown combination is refused.
+// package's resource types; an unknown combination is refused. A refusal is
+// model.ErrUnauthorized for Anonymous (signing in may help) and
+// model.ErrForbidden for a signed-in user.
 func Check(actor Actor, act Action, res any) error {
 	if allowed(actor, act, res) {
 		return nil
+	}
+	if !actor.SignedIn() {
+		return fmt.Errorf("access: %s: %w", act, model.ErrUnauthorized)
 	}
 	return fmt.Errorf("access: %s: %w", act, model.ErrForbidden)
 }

@@ -59,8 +59,12 @@ func TestMatrix(t *testing.T) {
 			if (err == nil) != want {
 				t.Errorf("%s %s on %#v: got %v, want allowed=%v", name, r.act, r.res, err, want)
 			}
-			if err != nil && !errors.Is(err, model.ErrForbidden) {
-				t.Errorf("%s %s: error %v does not match ErrForbidden", name, r.act, err)
+			wantErr := model.ErrForbidden
+			if name == "anonymous" {
+				wantErr = model.ErrUnauthorized
+			}
+			if err != nil && !errors.Is(err, wantErr) {
+				t.Errorf("%s %s: error %v does not match %v", name, r.act, err, wantErr)
 			}
 		}
 	}
