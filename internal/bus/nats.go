@@ -61,6 +61,11 @@ func NewNATS(url, prefix string, log *slog.Logger) (*NATS, error) {
 			if sub != nil {
 				subject = strings.TrimPrefix(sub.Subject, n.prefix)
 			}
+			if errors.Is(err, nats.ErrSlowConsumer) {
+				// Reported once each time a subscription starts to drop.
+				log.Warn("bus subscriber too slow, dropping events", "pattern", subject)
+				return
+			}
 			log.Warn("nats error", "pattern", subject, "error", err)
 		}),
 	)
@@ -141,7 +146,7 @@ func (n *NATS) subscribe(pattern string, fn func(Message), backlog int) (Subscri
 }
 
 // Close implements [Bus]. Messages published before Close are sent to the server first,
-// unless the connection is down, which Close reports.
+// unless the connection is down, which Close reports. It returns once no fn is running.
 func (n *NATS) Close() error {
 	n.mu.Lock()
 	if n.closed.Load() {
