@@ -89,6 +89,9 @@ func allowed(a Actor, act Action, res any) bool {
 	if !a.SignedIn() {
 		return false
 	}
+	if ok, known := allowedChat(a, act, res); known {
+		return ok
+	}
 	switch r := res.(type) {
 	case User:
 		self := r.ID == a.UserID
