@@ -13,6 +13,7 @@ import (
 
 	"ruche/internal/account"
 	"ruche/internal/auth"
+	"ruche/internal/chat"
 	"ruche/internal/httpx"
 	"ruche/internal/model"
 )
@@ -21,6 +22,7 @@ import (
 type Deps struct {
 	Auth          *auth.Service
 	Accounts      *account.Service
+	Chat          *chat.Service
 	Net           httpx.Network
 	Log           *slog.Logger
 	BaseURL       string
@@ -104,6 +106,8 @@ func (a *API) Routes(mux *http.ServeMux) {
 	mux.Handle("GET /api/v1/branding", a.wrap(a.branding))
 	mux.Handle("PATCH /api/v1/branding", a.signedIn(a.setBranding))
 	mux.Handle("PUT /api/v1/branding/logo", a.signedIn(a.setLogo))
+
+	a.chatRoutes(mux)
 
 	mux.Handle("/api/", a.wrap(func(http.ResponseWriter, *http.Request) error {
 		return errNoRoute

@@ -21,6 +21,7 @@ import (
 	"ruche/internal/auth"
 	"ruche/internal/blob"
 	"ruche/internal/bus"
+	"ruche/internal/chat"
 	"ruche/internal/config"
 	"ruche/internal/httpx"
 	"ruche/internal/model"
@@ -31,6 +32,10 @@ import (
 // SessionMaxAge is the absolute lifetime of a session.
 const SessionMaxAge = 90 * 24 * time.Hour
 
+// Now is the services' clock: UTC, to the millisecond, which is what the
+// database keeps, so that a value written and read back compares equal.
+func Now() time.Time { return time.Now().UTC().Truncate(time.Millisecond) }
+
 // App is a running Ruche node's parts.
 type App struct {
 	Config   config.Config
@@ -40,6 +45,7 @@ type App struct {
 	Bus      bus.Bus
 	Auth     *auth.Service
 	Accounts *account.Service
+	Chat     *chat.Service
 	Handler  http.Handler
 
 	subs []bus.Subscription
@@ -75,8 +81,9 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err
 	if a.Bus, err = bus.Open(cfg.Bus, log); err != nil {
 		return nil, err
 	}
-	a.Auth = auth.New(a.Store, a.Bus, log, auth.Options{MaxAge: SessionMaxAge})
-	a.Accounts = account.New(a.Store, a.Blobs, a.Bus, a.Auth, log, nil)
+	a.Auth = auth.New(a.Store, a.Bus, log, auth.Options{MaxAge: SessionMaxAge, Now: Now})
+	a.Accounts = account.New(a.Store, a.Blobs, a.Bus, a.Auth, log, Now)
+	a.Chat = chat.New(a.Store, a.Bus, log, Now)
 
 	// Branding is cached per node; any node's change invalidates every cache.
 	sub, err := a.Bus.Subscribe(model.EventBrandingUpdated, func(bus.Message) { a.Accounts.InvalidateBranding() })
@@ -113,7 +120,7 @@ func (a *App) handler() (http.Handler, error) {
 		return nil, err
 	}
 	w.Routes(mux)
-	api.New(api.Deps{Auth: a.Auth, Accounts: a.Accounts, Net: netw, Log: a.Log, BaseURL: base, SessionMaxAge: SessionMaxAge}).Routes(mux)
+	api.New(api.Deps{Auth: a.Auth, Accounts: a.Accounts, Chat: a.Chat, Net: netw, Log: a.Log, BaseURL: base, SessionMaxAge: SessionMaxAge}).Routes(mux)
 	mux.HandleFunc("GET /healthz", a.healthz)
 	m := newMetrics()
 	mux.Handle("GET /metrics", m.handler(netw, a.Log))
@@ -203,6 +210,7 @@ func (a *App) startJobs(ctx context.Context) {
 		_, err := a.Auth.PurgeExpired(ctx)
 		return err
 	})
+	every(time.Minute, "chat_maintenance", a.Chat.Maintain)
 	every(6*time.Hour, "clean_blob_temp", func(context.Context) error {
 		return a.Blobs.CleanTemp(24 * time.Hour)
 	})

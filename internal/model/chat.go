@@ -53,7 +53,7 @@ type Channel struct {
 	CreatedAt   time.Time   `json:"created_at"`
 	UpdatedAt   time.Time   `json:"updated_at"`
 	LastPostID  int64       `json:"last_post_id"`
-	LastPostAt  time.Time   `json:"last_post_at"`
+	LastPostAt  *time.Time  `json:"last_post_at"`
 }
 
 // Archived reports whether the channel is read-only at now.

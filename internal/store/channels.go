@@ -25,7 +25,8 @@ func scanChannel(sc scanner, more ...any) (model.Channel, error) {
 	c.EndsAt, c.ArchivedAt = fromNullMS(ends), fromNullMS(archived)
 	c.CreatedAt, c.UpdatedAt = fromMS(created), fromMS(updated)
 	if lastAt > 0 {
-		c.LastPostAt = fromMS(lastAt)
+		t := fromMS(lastAt)
+		c.LastPostAt = &t
 	}
 	return c, err
 }
@@ -225,4 +226,12 @@ func (s *Store) ArchiveEndedChannels(ctx context.Context, now time.Time) ([]int6
 		return nil, fmt.Errorf("store: archive ended channels: %w", s.mapErr(err))
 	}
 	return collectIDs(rows)
+}
+
+// SharesChannel reports whether two users are members of a common channel.
+func (s *Store) SharesChannel(ctx context.Context, a, b int64) (bool, error) {
+	var n int
+	err := s.queryRow(ctx, `SELECT COUNT(*) FROM channel_members x JOIN channel_members y ON y.channel_id = x.channel_id
+		WHERE x.user_id = ? AND y.user_id = ?`, a, b).Scan(&n)
+	return n > 0, s.mapErr(err)
 }

@@ -186,3 +186,53 @@ func (s *Store) InsertSetting(ctx context.Context, key, value string) error {
 	}
 	return nil
 }
+
+// UsersByLogins returns the users with these logins (unknown ones are left out).
+func (s *Store) UsersByLogins(ctx context.Context, logins []string) ([]model.User, error) {
+	if len(logins) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(logins))
+	for i, l := range logins {
+		args[i] = l
+	}
+	rows, err := s.query(ctx, "SELECT "+userColumns+" FROM users WHERE login IN (?"+strings.Repeat(", ?", len(logins)-1)+")", args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: users by login: %w", err)
+	}
+	defer rows.Close()
+	var out []model.User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// UsersByIDs returns the users with these ids (unknown ones are left out).
+func (s *Store) UsersByIDs(ctx context.Context, ids []int64) ([]model.User, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := s.query(ctx, "SELECT "+userColumns+" FROM users WHERE id IN (?"+strings.Repeat(", ?", len(ids)-1)+") ORDER BY id", args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: users by id: %w", err)
+	}
+	defer rows.Close()
+	var out []model.User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
