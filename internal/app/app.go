@@ -25,6 +25,7 @@ import (
 	"ruche/internal/config"
 	"ruche/internal/httpx"
 	"ruche/internal/model"
+	"ruche/internal/realtime"
 	"ruche/internal/store"
 	"ruche/internal/web"
 )
@@ -46,6 +47,7 @@ type App struct {
 	Auth     *auth.Service
 	Accounts *account.Service
 	Chat     *chat.Service
+	Hub      *realtime.Hub
 	Handler  http.Handler
 
 	subs []bus.Subscription
@@ -84,6 +86,10 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err
 	a.Auth = auth.New(a.Store, a.Bus, log, auth.Options{MaxAge: SessionMaxAge, Now: Now})
 	a.Accounts = account.New(a.Store, a.Blobs, a.Bus, a.Auth, log, Now)
 	a.Chat = chat.New(a.Store, a.Bus, log, Now)
+	a.Hub = realtime.New(a.Chat, a.Auth, a.Bus, log)
+	if err := a.Hub.Start(ctx); err != nil {
+		return nil, err
+	}
 
 	// Branding is cached per node; any node's change invalidates every cache.
 	sub, err := a.Bus.Subscribe(model.EventBrandingUpdated, func(bus.Message) { a.Accounts.InvalidateBranding() })
@@ -121,6 +127,7 @@ func (a *App) handler() (http.Handler, error) {
 	}
 	w.Routes(mux)
 	api.New(api.Deps{Auth: a.Auth, Accounts: a.Accounts, Chat: a.Chat, Net: netw, Log: a.Log, BaseURL: base, SessionMaxAge: SessionMaxAge}).Routes(mux)
+	mux.Handle("GET /api/v1/ws", a.Hub)
 	mux.HandleFunc("GET /healthz", a.healthz)
 	m := newMetrics()
 	mux.Handle("GET /metrics", m.handler(netw, a.Log))
@@ -223,6 +230,9 @@ func (a *App) Close() error {
 		a.stop()
 	}
 	a.bg.Wait()
+	if a.Hub != nil {
+		a.Hub.Close()
+	}
 	var err error
 	for _, s := range a.subs {
 		_ = s.Unsubscribe()

@@ -8,6 +8,7 @@
 package chat
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -152,7 +153,7 @@ type event struct {
 func (s *Service) record(ctx context.Context, tx *store.Store, evs ...event) ([]model.StoredEvent, error) {
 	out := make([]model.StoredEvent, 0, len(evs))
 	for _, e := range evs {
-		data, err := json.Marshal(e.Data)
+		data, err := marshal(e.Data)
 		if err != nil {
 			return nil, err
 		}
@@ -163,6 +164,18 @@ func (s *Service) record(ctx context.Context, tx *store.Store, evs ...event) ([]
 		out = append(out, se)
 	}
 	return out, nil
+}
+
+// marshal encodes v as JSON without escaping <, > and & (events are read by
+// scripts, never pasted into HTML), which keeps post events small.
+func marshal(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(b.Bytes(), "\n"), nil
 }
 
 // WireEvent is a stored event as it travels on the bus.
@@ -267,3 +280,12 @@ func (s *Service) Maintain(ctx context.Context) error {
 // EventRetention is how long the event log keeps events: a client offline
 // longer reloads instead of replaying.
 const EventRetention = 24 * time.Hour
+
+// LatestEventID is where a new client starts following events.
+func (s *Service) LatestEventID(ctx context.Context) (int64, error) { return s.st.LatestEventID(ctx) }
+
+// EventsAfter returns the log after id, whoever it concerns: for the
+// realtime hub, which then asks Readers who may receive each event.
+func (s *Service) EventsAfter(ctx context.Context, after int64, limit int) ([]model.StoredEvent, error) {
+	return s.st.EventsAfter(ctx, after, limit)
+}

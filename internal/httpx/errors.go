@@ -70,7 +70,9 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false) // served as application/json with nosniff, never as HTML
+	_ = enc.Encode(v)
 }
 
 // WriteError writes err as a JSON problem and logs internal errors.

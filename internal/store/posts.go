@@ -210,8 +210,16 @@ func (s *Store) RemoveReaction(ctx context.Context, r model.Reaction) error {
 }
 
 // AppendEvent writes an entry of the event log and returns its id; call it in
-// the transaction of the change it reports.
+// the transaction of the change it reports. Ids are given in commit order, so
+// that a reader that saw id N has seen every event before it: SQLite has one
+// writer; on PostgreSQL an advisory lock held until commit makes writers of
+// events take turns.
 func (s *Store) AppendEvent(ctx context.Context, e model.StoredEvent) (int64, error) {
+	if s.dialect == Postgres {
+		if _, err := s.exec(ctx, "SELECT pg_advisory_xact_lock(7283002)"); err != nil {
+			return 0, fmt.Errorf("store: append event: %w", err)
+		}
+	}
 	id, err := s.insert(ctx, "INSERT INTO events (type, team_id, channel_id, user_id, data, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
 		e.Type, nullID(e.TeamID), nullID(e.ChannelID), nullID(e.UserID), string(e.Data), ms(e.CreatedAt))
 	if err != nil {
@@ -220,12 +228,23 @@ func (s *Store) AppendEvent(ctx context.Context, e model.StoredEvent) (int64, er
 	return id, nil
 }
 
+// EventsAfter returns up to limit events after id, oldest first, whoever
+// they concern (the realtime hub of each node follows the log with it).
+func (s *Store) EventsAfter(ctx context.Context, after int64, limit int) ([]model.StoredEvent, error) {
+	return s.events(ctx, `SELECT id, type, team_id, channel_id, user_id, data, created_at FROM events
+		WHERE id > ? ORDER BY id LIMIT ?`, after, limit)
+}
+
 // EventsSince returns up to limit events after id that concern userID: those
 // of the channels they are a member of now, and those addressed to them.
 func (s *Store) EventsSince(ctx context.Context, userID, after int64, limit int) ([]model.StoredEvent, error) {
-	rows, err := s.query(ctx, `SELECT id, type, team_id, channel_id, user_id, data, created_at FROM events
+	return s.events(ctx, `SELECT id, type, team_id, channel_id, user_id, data, created_at FROM events
 		WHERE id > ? AND (user_id = ? OR channel_id IN (SELECT channel_id FROM channel_members WHERE user_id = ?))
 		ORDER BY id LIMIT ?`, after, userID, userID, limit)
+}
+
+func (s *Store) events(ctx context.Context, q string, args ...any) ([]model.StoredEvent, error) {
+	rows, err := s.query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: events: %w", err)
 	}
@@ -262,4 +281,11 @@ func (s *Store) PruneEvents(ctx context.Context, before time.Time) (int64, error
 		return 0, fmt.Errorf("store: prune events: %w", err)
 	}
 	return res.RowsAffected()
+}
+
+// LatestEventID returns the id of the newest event (0 when none).
+func (s *Store) LatestEventID(ctx context.Context) (int64, error) {
+	var id sql.NullInt64
+	err := s.queryRow(ctx, "SELECT MAX(id) FROM events").Scan(&id)
+	return id.Int64, s.mapErr(err)
 }
