@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // time zones work on machines without zoneinfo (small boards, containers)
 
 	"ruche/internal/cli"
 )

@@ -20,10 +20,7 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	hour := time.Now().UTC().Hour()
-	if loc, err := time.LoadLocation(p.User.TimeZone); err == nil && p.User.TimeZone != "" {
-		hour = time.Now().In(loc).Hour()
-	}
+	hour := time.Now().In(location(p.User.TimeZone)).Hour()
 	greeting := "home.hello_day"
 	switch {
 	case hour >= 18 || hour < 4:

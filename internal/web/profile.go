@@ -285,9 +285,9 @@ func (h *Handler) revokeToken(w http.ResponseWriter, r *http.Request) error {
 	return redirect(w, r, "/profile/tokens?done=token")
 }
 
-// zones are the time zones offered first; the user's own is added when it
+// zoneList is the time zones offered first; the user's own is added when it
 // is not among them.
-var zones = []string{
+var zoneList = []string{
 	"UTC",
 	"Europe/Paris", "Europe/Brussels", "Europe/Luxembourg", "Europe/Zurich", "Europe/Monaco",
 	"Europe/London", "Europe/Dublin", "Europe/Lisbon", "Europe/Madrid", "Europe/Amsterdam",
@@ -305,12 +305,12 @@ var zones = []string{
 
 func zoneChoices(current string) []string {
 	if current == "" {
-		return zones
+		return zoneList
 	}
-	for _, z := range zones {
+	for _, z := range zoneList {
 		if z == current {
-			return zones
+			return zoneList
 		}
 	}
-	return append([]string{current}, zones...)
+	return append([]string{current}, zoneList...)
 }

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -204,11 +205,7 @@ func (h *Handler) renderStatus(w http.ResponseWriter, r *http.Request, status in
 		if u.Theme.Valid() {
 			b.Theme = u.Theme
 		}
-		if u.TimeZone != "" {
-			if loc, err := time.LoadLocation(u.TimeZone); err == nil {
-				b.loc = loc
-			}
-		}
+		b.loc = location(u.TimeZone)
 	}
 	brand, err := h.accounts.Branding(r.Context())
 	if err != nil {
@@ -240,6 +237,27 @@ func (h *Handler) renderStatus(w http.ResponseWriter, r *http.Request, status in
 	hd.Set("Content-Language", b.Lang)
 	w.WriteHeader(status)
 	_, _ = w.Write(buf.Bytes())
+}
+
+// zones caches loaded time zones: time.LoadLocation reads the zone file on
+// every call. Only names the account service accepted get here, so the
+// cache is bounded by the zone database.
+var zones sync.Map // name → *time.Location
+
+// location is the named zone, UTC for "" or a zone this system lacks.
+func location(name string) *time.Location {
+	if name == "" {
+		return time.UTC
+	}
+	if loc, ok := zones.Load(name); ok {
+		return loc.(*time.Location)
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return time.UTC
+	}
+	zones.Store(name, loc)
+	return loc
 }
 
 // notices are the confirmations a redirect may ask for with ?done=…: only

@@ -197,7 +197,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		err, p = perr, httpx.ProblemOf(perr)
 	}
 	httpx.LogProblem(r, h.log, p, err)
-	if p.Status == http.StatusUnauthorized && !signedIn(r) {
+	if p.Status == http.StatusUnauthorized && !signedIn(r) && navigating(r) {
 		target := "/login"
 		if r.Method == http.MethodGet {
 			target += "?next=" + url.QueryEscape(r.URL.RequestURI())
@@ -212,6 +212,8 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		pg.Heading = h.cat.T(lang, "error.not_found.title")
 	case http.StatusForbidden:
 		pg.Heading = h.cat.T(lang, "error.forbidden.title")
+	case http.StatusUnauthorized:
+		pg.Heading = h.cat.T(lang, "error.signin.title")
 	case http.StatusTooManyRequests:
 		pg.Heading = h.cat.T(lang, "error.slow_down.title")
 	default:
@@ -222,6 +224,13 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		}
 	}
 	h.renderStatus(w, r, p.Status, "error.html", pg)
+}
+
+// navigating reports whether the request loads a page (rather than an
+// image or a script): only pages are sent to the login form.
+func navigating(r *http.Request) bool {
+	d := r.Header.Get("Sec-Fetch-Dest")
+	return d == "" || d == "document"
 }
 
 // message is a problem as the user reads it: the catalog's text for its

@@ -24,6 +24,7 @@ func setupForm() url.Values {
 }
 
 func TestSetupOnce(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b := e.browser()
 	wantRedirect(t, "login before setup", b.get("/login"), "/setup")
@@ -66,6 +67,7 @@ func TestSetupOnce(t *testing.T) {
 }
 
 func TestLoginLogout(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.user("admin", "Ada Admin", model.RoleAdmin)
 	e.user("marie", "Marie Curie", model.RoleMember)
@@ -88,11 +90,21 @@ func TestLoginLogout(t *testing.T) {
 	wantRedirect(t, "login page when signed in", b.get("/login?next=/profile"), "/profile")
 
 	wantRedirect(t, "logout", b.submit("/", "/logout", url.Values{}), "/login")
+
+	// A disabled account is told so, with the form again.
+	u, _ := e.accounts.UserByLogin(context.Background(), account.Shell, "marie")
+	if _, err := e.accounts.SetDisabled(context.Background(), account.Shell, u.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	p = b.login("marie", "correct horse battery")
+	wantStatus(t, "disabled login", p, http.StatusForbidden)
+	wantBody(t, "disabled login", p, "This account is disabled.", `value="marie"`)
 	wantRedirect(t, "home after logout", b.get("/"), "/login?next=%2F")
 }
 
 // Signing in again ends the session the browser had (no fixation).
 func TestLoginEndsPreviousSession(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b, u := e.signedIn("marie", "Marie", model.RoleMember)
 	old := sessionCookie(t, b)
@@ -123,6 +135,7 @@ func sessionCookie(t *testing.T, b *browser) string {
 }
 
 func TestLoginRateLimited(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.user("marie", "Marie", model.RoleMember)
 	b := e.browser()
@@ -141,6 +154,7 @@ func TestLoginRateLimited(t *testing.T) {
 }
 
 func TestOpenRedirect(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.user("marie", "Marie", model.RoleMember)
 	for _, next := range []string{"//evil.example", "/\\evil.example", "https://evil.example/", "/\t/evil.example",
@@ -169,6 +183,7 @@ func TestOpenRedirect(t *testing.T) {
 }
 
 func TestCSRF(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b, _ := e.signedIn("marie", "Marie", model.RoleMember)
 	p := b.post("/profile", url.Values{"display_name": {"Hacked"}})
@@ -195,6 +210,7 @@ func TestCSRF(t *testing.T) {
 }
 
 func TestProfile(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b, u := e.signedIn("marie", "Marie", model.RoleMember)
 	p := b.get("/profile")
@@ -260,6 +276,7 @@ func TestProfile(t *testing.T) {
 }
 
 func TestAvatarAndLogo(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	admin, _ := e.signedIn("admin", "Ada", model.RoleAdmin)
 	member, m := e.signedIn("marie", "Marie", model.RoleMember)
@@ -277,7 +294,11 @@ func TestAvatarAndLogo(t *testing.T) {
 	if p.header.Get("X-Content-Type-Options") != "nosniff" || p.header.Get("Cache-Control") != "private, max-age=300" {
 		t.Errorf("avatar headers: %v", p.header)
 	}
-	wantStatus(t, "avatar signed out", e.browser().get("/avatars/"+itoa(m.ID)), http.StatusForbidden)
+	// Signed out, a page load goes to the login form; an image load is refused.
+	wantRedirect(t, "avatar signed out", e.browser().get("/avatars/"+itoa(m.ID)), "/login?next=%2Favatars%2F"+itoa(m.ID))
+	req, _ := http.NewRequest(http.MethodGet, e.srv.URL+"/avatars/"+itoa(m.ID), nil)
+	req.Header.Set("Sec-Fetch-Dest", "image")
+	wantStatus(t, "avatar image signed out", e.browser().do(req), http.StatusUnauthorized)
 
 	p = upload(t, member, "/profile", "/profile/avatar", []byte("<svg onload=alert(1)>"))
 	wantStatus(t, "not an image", p, http.StatusBadRequest)
@@ -296,6 +317,7 @@ func TestAvatarAndLogo(t *testing.T) {
 }
 
 func TestMemberRefusedAdmin(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b, _ := e.signedIn("marie", "Marie", model.RoleMember)
 	for _, path := range []string{"/admin/users", "/admin/groups", "/admin/invitations", "/admin/branding", "/admin/users/1"} {
@@ -317,6 +339,7 @@ func TestMemberRefusedAdmin(t *testing.T) {
 }
 
 func TestAdminPages(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	b, admin := e.signedIn("admin", "Ada", model.RoleAdmin)
 	p := b.submit("/admin/users", "/admin/users", url.Values{"login": {"bob"}, "display_name": {"Bob"}, "role": {"member"}, "password": {"bob's long password"}})
@@ -378,6 +401,7 @@ func TestAdminPages(t *testing.T) {
 }
 
 func TestInvitationFlow(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	admin, _ := e.signedIn("admin", "Ada", model.RoleAdmin)
 	p := admin.submit("/admin/invitations", "/admin/invitations", url.Values{"role": {"guest"}, "email": {"client@example.com"}, "days": {"7"}, "single_use": {"1"}})
@@ -417,6 +441,7 @@ func TestInvitationFlow(t *testing.T) {
 }
 
 func TestLanguage(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	e.user("admin", "Ada", model.RoleAdmin)
 	fr := e.browser()
@@ -443,6 +468,7 @@ func TestLanguage(t *testing.T) {
 }
 
 func TestStatic(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	p := e.browser().get("/setup")
 	css := regexp.MustCompile(`href="(/static/app\.[0-9a-f]{8}\.css)"`).FindStringSubmatch(p.body)
@@ -523,6 +549,7 @@ func checkPage(t *testing.T, path string, p page) {
 }
 
 func TestPagesKeepToCSP(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	anon := e.browser()
 	checkPage(t, "/setup", anon.get("/setup"))
@@ -548,6 +575,7 @@ func TestPagesKeepToCSP(t *testing.T) {
 }
 
 func TestHostileNamesEscaped(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	admin, _ := e.signedIn("admin", "Ada", model.RoleAdmin)
 	for _, name := range []string{`<script>alert(1)</script>`, `"><img src=x onerror=alert(1)>`} {

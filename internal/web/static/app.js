@@ -8,9 +8,20 @@ if (menu && sidebar) {
     sidebar.classList.toggle("open", open);
     menu.setAttribute("aria-expanded", String(open));
   };
+  // Without this module the link opens the menu through :target; with it,
+  // it is a toggle button.
+  menu.setAttribute("role", "button");
   menu.addEventListener("click", (e) => {
     e.preventDefault();
-    set(!sidebar.classList.contains("open"));
+    const open = !sidebar.classList.contains("open");
+    set(open);
+    if (open) sidebar.querySelector(".nav a")?.focus();
+  });
+  menu.addEventListener("keydown", (e) => {
+    if (e.key === " ") {
+      e.preventDefault();
+      menu.click();
+    }
   });
   document.addEventListener("keydown", (e) => {
     if (e.key === "Escape" && sidebar.classList.contains("open")) {
