@@ -14,6 +14,10 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop() // the first signal shuts down gracefully; a second one kills at once
+	}()
 	code := cli.Main(ctx, cli.DefaultEnv())
 	stop()
 	os.Exit(code)

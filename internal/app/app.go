@@ -218,6 +218,7 @@ func (a *App) startJobs(ctx context.Context) {
 		return err
 	})
 	every(time.Minute, "chat_maintenance", a.Chat.Maintain)
+	every(time.Minute, "store_maintenance", a.Store.Maintain)
 	every(6*time.Hour, "clean_blob_temp", func(context.Context) error {
 		return a.Blobs.CleanTemp(24 * time.Hour)
 	})

@@ -98,6 +98,13 @@ func adminCreate(ctx context.Context, env Env, args []string) error {
 	}
 	defer a.Close()
 	n.Role = model.Role(role)
+	// Check what can be checked before asking for the password.
+	if _, err := account.Login(n.Login); err != nil {
+		return explain(err)
+	}
+	if !n.Role.Valid() {
+		return errors.New("role must be admin, member or guest")
+	}
 	if n.Password, err = readPassword(env, passwordFile); err != nil {
 		return err
 	}

@@ -25,15 +25,17 @@ func serve(ctx context.Context, env Env, args []string) error {
 	}
 	log := newLogger(env.Stderr, cfg.LogFormat, cfg.LogLevel)
 	start := time.Now()
-	a, err := app.Open(ctx, cfg, log)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
+	cfg.Addr = ln.Addr().String() // the port chosen for ":0", for links
+	a, err := app.Open(ctx, cfg, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer a.Close()
 	log.Info("ruche ready", "version", versionString(), "data", cfg.Data, "startup_ms", time.Since(start).Milliseconds())
 	if need, _ := a.Accounts.SetupNeeded(ctx); need {
 		log.Info("no account yet: open the web page to create the first admin", "url", a.BaseURL()+"/setup")

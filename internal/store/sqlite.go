@@ -1,10 +1,12 @@
 package store
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"strings"
 
 	"modernc.org/sqlite"
@@ -30,6 +32,7 @@ func openSQLite(path string, opt Options) (write, read *sql.DB, err error) {
 	for _, p := range []string{
 		"busy_timeout(10000)",
 		"journal_mode(WAL)",
+		"journal_size_limit(67108864)", // a reset WAL is truncated back to 64 MB
 		"synchronous(" + sync + ")",
 		"foreign_keys(ON)",
 		"cache_size(-8000)", // 8 MB per connection at most
@@ -73,4 +76,26 @@ func sqliteConflict(err error) bool {
 		return true
 	}
 	return false
+}
+
+// walLimit is the WAL size above which Maintain forces a checkpoint.
+const walLimit = 64 << 20
+
+// Maintain keeps the SQLite write-ahead log from growing without bound: when
+// readers are never all idle, automatic checkpoints copy pages but cannot
+// restart the log. Above walLimit it runs a TRUNCATE checkpoint, which waits
+// (busy timeout) for readers of old snapshots to finish. PostgreSQL needs
+// nothing here.
+func (s *Store) Maintain(ctx context.Context) error {
+	if s.dialect != SQLite || s.db == nil || s.path == "" {
+		return nil
+	}
+	fi, err := os.Stat(s.path + "-wal")
+	if err != nil || fi.Size() < walLimit {
+		return nil
+	}
+	if _, err := s.db.write.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)"); err != nil {
+		return fmt.Errorf("store: checkpoint: %w", err)
+	}
+	return nil
 }

@@ -42,7 +42,8 @@ type querier interface {
 type Store struct {
 	dialect Dialect
 	w, r    querier
-	db      *db // nil inside a transaction
+	db      *db    // nil inside a transaction
+	path    string // SQLite file
 }
 
 type db struct {
@@ -85,6 +86,9 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		return nil, fmt.Errorf("store: open %s: %w", dia, err)
 	}
 	s := &Store{dialect: dia, w: d.write, r: d.read, db: d}
+	if dia == SQLite {
+		s.path = strings.TrimPrefix(dsn, "sqlite:")
+	}
 	if err := s.Ping(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("store: open %s: %w", dia, err)
