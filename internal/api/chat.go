@@ -27,6 +27,7 @@ func (a *API) chatRoutes(mux *http.ServeMux) {
 	mux.Handle("PATCH /api/v1/channels/{channel}", a.signedIn(a.updateChannel))
 	mux.Handle("POST /api/v1/channels/{channel}/members", a.signedIn(a.addChannelMember))
 	mux.Handle("DELETE /api/v1/channels/{channel}/members/{user}", a.signedIn(a.removeChannelMember))
+	mux.Handle("PATCH /api/v1/channels/{channel}/members/me", a.signedIn(a.memberPrefs))
 	mux.Handle("POST /api/v1/channels/{channel}/read", a.signedIn(a.markRead))
 	mux.Handle("GET /api/v1/channels/{channel}/posts", a.signedIn(a.posts))
 	mux.Handle("POST /api/v1/channels/{channel}/posts", a.signedIn(a.createPost))
@@ -381,4 +382,20 @@ func (a *API) reaction(w http.ResponseWriter, r *http.Request, p auth.Principal,
 		return err
 	}
 	return noContent(w)
+}
+
+func (a *API) memberPrefs(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	id, err := pathID(r, "channel")
+	if err != nil {
+		return err
+	}
+	var req chat.MemberPrefs
+	if err := httpx.DecodeJSON(w, r, &req, 0); err != nil {
+		return err
+	}
+	m, err := a.Chat.SetMemberPrefs(r.Context(), p.Actor(), id, req)
+	if err != nil {
+		return err
+	}
+	return ok(w, m)
 }

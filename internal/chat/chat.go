@@ -36,7 +36,8 @@ const (
 	EventChannelUpdated  = "channel.updated"
 	EventMemberAdded     = "channel.member_added"
 	EventMemberRemoved   = "channel.member_removed"
-	EventChannelRead     = "channel.read" // a user's read position moved (their other tabs update)
+	EventChannelRead     = "channel.read"           // a user's read position moved (their other tabs update)
+	EventMemberUpdated   = "channel.member_updated" // a user's own preferences changed (to that user)
 	EventTeamMemberAdded = "team.member_added"
 	EventTeamRemoved     = "team.member_removed"
 )

@@ -73,7 +73,7 @@ func (s *Service) createPost(ctx context.Context, actor access.Actor, channelID 
 			p.RootID = root.RootID // a reply to a reply joins the same thread
 		}
 	}
-	mentioned, err := s.mentioned(ctx, c, actor.UserID, markup.Render(msg, nil))
+	mentioned, byName, err := s.mentioned(ctx, c, actor.UserID, markup.Render(msg, nil))
 	if err != nil {
 		return PostView{}, err
 	}
@@ -90,6 +90,9 @@ func (s *Service) createPost(ctx context.Context, actor access.Actor, channelID 
 		view = views[0]
 		return []event{{Type: EventPostCreated, TeamID: c.TeamID, ChannelID: c.ID, Data: postEvent{view, mentioned}}}, nil
 	})
+	if err == nil {
+		s.notify(ctx, c, view, mentioned, byName)
+	}
 	return view, err
 }
 
@@ -100,31 +103,33 @@ type postEvent struct {
 	Mentions []int64 `json:"mentions,omitempty"`
 }
 
-// mentioned returns the members of c (not the author) a message mentions:
-// by login, or all of them with @channel, @here or @all.
-func (s *Service) mentioned(ctx context.Context, c model.Channel, author int64, r markup.Result) ([]int64, error) {
+// mentioned returns the members of c (not the author) a message mentions,
+// by login or all of them with @channel, @here or @all, and among them those
+// mentioned by login.
+func (s *Service) mentioned(ctx context.Context, c model.Channel, author int64, r markup.Result) (all, byName []int64, err error) {
 	if len(r.Mentions) == 0 && len(r.Special) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
 	members, err := s.st.ChannelMemberIDs(ctx, c.ID)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	var out []int64
-	if len(r.Special) > 0 {
-		out = members
-	} else {
+	if len(r.Mentions) > 0 {
 		users, err := s.st.UsersByLogins(ctx, r.Mentions)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for _, u := range users {
-			if slices.Contains(members, u.ID) {
-				out = append(out, u.ID)
+			if u.ID != author && slices.Contains(members, u.ID) {
+				byName = append(byName, u.ID)
 			}
 		}
 	}
-	return slices.DeleteFunc(slices.Clone(out), func(id int64) bool { return id == author }), nil
+	all = byName
+	if len(r.Special) > 0 {
+		all = slices.DeleteFunc(slices.Clone(members), func(id int64) bool { return id == author })
+	}
+	return all, byName, nil
 }
 
 // resolver resolves mentions and channel links for one channel's posts.

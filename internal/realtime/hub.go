@@ -78,6 +78,7 @@ func (h *Hub) Start(ctx context.Context) error {
 	for subject, fn := range map[string]func(bus.Message){
 		chat.EventSubject:        h.ring,
 		ephemeral:                h.onEphemeral,
+		chat.NotifySubject:       h.onNotify,
 		model.EventSessionsEnded: h.onCredentialsEnded,
 		model.EventTokensRevoked: h.onCredentialsEnded,
 		model.EventUserDisabled:  h.onCredentialsEnded,
@@ -477,6 +478,28 @@ func (h *Hub) onEphemeral(m bus.Message) {
 			}
 			c.mu.Unlock()
 		}
+	}
+}
+
+// onNotify shows a notification on the connections of the one user it is for.
+func (h *Hub) onNotify(m bus.Message) {
+	var n struct {
+		UserID int64 `json:"user_id"`
+	}
+	if err := json.Unmarshal(m.Data, &n); err != nil || n.UserID == 0 {
+		return
+	}
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	for c := range h.conns[n.UserID] {
+		c.mu.Lock()
+		if !c.replaying {
+			select {
+			case c.send <- m.Data:
+			default:
+			}
+		}
+		c.mu.Unlock()
 	}
 }
 

@@ -235,3 +235,35 @@ func (s *Store) SharesChannel(ctx context.Context, a, b int64) (bool, error) {
 		WHERE x.user_id = ? AND y.user_id = ?`, a, b).Scan(&n)
 	return n > 0, s.mapErr(err)
 }
+
+// ChannelMembers lists a channel's memberships with their preferences.
+func (s *Store) ChannelMembers(ctx context.Context, channelID int64) ([]model.ChannelMember, error) {
+	rows, err := s.query(ctx, "SELECT "+memberColumns+" FROM channel_members m WHERE m.channel_id = ? ORDER BY m.user_id", channelID)
+	if err != nil {
+		return nil, fmt.Errorf("store: channel members: %w", err)
+	}
+	defer rows.Close()
+	var out []model.ChannelMember
+	for rows.Next() {
+		var (
+			m      model.ChannelMember
+			joined int64
+		)
+		if err := rows.Scan(memberDest(&m, &joined)...); err != nil {
+			return nil, err
+		}
+		m.JoinedAt = fromMS(joined)
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// SetMemberPrefs saves a member's own preferences for a channel.
+func (s *Store) SetMemberPrefs(ctx context.Context, m model.ChannelMember) error {
+	err := affectedOne(s.exec(ctx, `UPDATE channel_members SET notify = ?, muted = ?, favorite = ?, sort_order = ?
+		WHERE channel_id = ? AND user_id = ?`, m.Notify, m.Muted, m.Favorite, m.SortOrder, m.ChannelID, m.UserID))
+	if err != nil {
+		return fmt.Errorf("store: member prefs: %w", err)
+	}
+	return nil
+}
