@@ -108,6 +108,7 @@ func (a *API) Routes(mux *http.ServeMux) {
 	mux.Handle("PUT /api/v1/branding/logo", a.signedIn(a.setLogo))
 
 	a.chatRoutes(mux)
+	a.chatMoreRoutes(mux)
 
 	mux.Handle("/api/", a.wrap(func(http.ResponseWriter, *http.Request) error {
 		return errNoRoute

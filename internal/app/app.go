@@ -86,6 +86,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err
 	a.Auth = auth.New(a.Store, a.Bus, log, auth.Options{MaxAge: SessionMaxAge, Now: Now})
 	a.Accounts = account.New(a.Store, a.Blobs, a.Bus, a.Auth, log, Now)
 	a.Chat = chat.New(a.Store, a.Bus, log, Now)
+	a.Chat.SetBlobs(a.Blobs)
 	a.Hub = realtime.New(a.Chat, a.Auth, a.Bus, log)
 	if err := a.Hub.Start(ctx); err != nil {
 		return nil, err

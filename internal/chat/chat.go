@@ -44,10 +44,11 @@ const (
 
 // Service is the chat.
 type Service struct {
-	st  *store.Store
-	bus bus.Publisher
-	log *slog.Logger
-	now func() time.Time
+	st    *store.Store
+	bus   bus.Publisher
+	log   *slog.Logger
+	now   func() time.Time
+	blobs Blobs // attachments; see SetBlobs
 }
 
 // New returns the chat service.
@@ -274,8 +275,15 @@ func (s *Service) Maintain(ctx context.Context) error {
 			return []event{{Type: EventChannelUpdated, TeamID: c.TeamID, ChannelID: c.ID, Data: c}}, nil
 		})
 	}
-	_, err = s.st.PruneEvents(ctx, now.Add(-EventRetention))
-	return err
+	if _, err = s.st.PruneEvents(ctx, now.Add(-EventRetention)); err != nil {
+		return err
+	}
+	if s.blobs != nil {
+		if err := s.cleanUploads(ctx); err != nil {
+			return err
+		}
+	}
+	return s.applyRetention(ctx)
 }
 
 // EventRetention is how long the event log keeps events: a client offline

@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -31,8 +32,9 @@ type PostView struct {
 
 // NewPost is what writing a post takes.
 type NewPost struct {
-	Message string `json:"message"`
-	RootID  int64  `json:"root_id"`
+	Message string  `json:"message"`
+	RootID  int64   `json:"root_id"`
+	FileIDs []int64 `json:"file_ids"` // uploaded with Upload to the same channel
 }
 
 func checkMessage(m string) (string, error) {
@@ -58,11 +60,19 @@ func (s *Service) createPost(ctx context.Context, actor access.Actor, channelID 
 	if err != nil {
 		return PostView{}, err
 	}
-	msg, err := checkMessage(n.Message)
-	if err != nil {
+	msg := n.Message
+	if len(n.FileIDs) > 0 && strings.TrimSpace(msg) == "" {
+		msg = "" // files alone are a post
+	} else if msg, err = checkMessage(msg); err != nil {
 		return PostView{}, err
 	}
+	if len(n.FileIDs) > MaxFilesPerPost {
+		return PostView{}, &model.InvalidError{Field: "file_ids", Reason: fmt.Sprintf("at most %d files per post", MaxFilesPerPost), Key: "err.files"}
+	}
 	p := model.Post{ChannelID: c.ID, UserID: actor.UserID, Message: msg, Props: props, CreatedAt: s.now()}
+	for _, id := range n.FileIDs {
+		p.Files = append(p.Files, model.File{ID: id})
+	}
 	if n.RootID != 0 {
 		root, err := s.st.Post(ctx, n.RootID)
 		if err != nil || root.ChannelID != c.ID || root.DeletedAt != nil {
@@ -77,10 +87,16 @@ func (s *Service) createPost(ctx context.Context, actor access.Actor, channelID 
 	if err != nil {
 		return PostView{}, err
 	}
+	if p.HTML, err = s.render(ctx, c, msg); err != nil {
+		return PostView{}, err
+	}
 	var view PostView
 	err = s.change(ctx, func(tx *store.Store) ([]event, error) {
 		var err error
 		if p, err = tx.CreatePost(ctx, p, mentioned); err != nil {
+			if errors.Is(err, model.ErrInvalid) {
+				return nil, &model.InvalidError{Field: "file_ids", Reason: "unknown file, or already attached", Key: "err.files"}
+			}
 			return nil, err
 		}
 		views, err := s.views(ctx, tx, c, []model.Post{p})
@@ -148,16 +164,40 @@ func (r resolver) Channel(name string) (string, bool) {
 	return u, ok
 }
 
-// views renders posts of channel c with their authors, in two queries
-// whatever their number.
+// render turns a message of channel c into sanitized HTML, resolving
+// @mentions to names and ~channel links to the team's public channels. It is
+// done once, when a post is written or edited, and kept with the post.
+func (s *Service) render(ctx context.Context, c model.Channel, message string) (string, error) {
+	r := markup.Render(message, nil)
+	if len(r.Mentions) == 0 && len(r.Channels) == 0 {
+		return r.HTML, nil
+	}
+	res := resolver{users: map[string]string{}, channels: map[string]string{}}
+	users, err := s.st.UsersByLogins(ctx, r.Mentions)
+	if err != nil {
+		return "", err
+	}
+	for _, u := range users {
+		res.users[u.Login] = u.Name()
+	}
+	if len(r.Channels) > 0 && c.TeamID != 0 {
+		public, err := s.st.TeamChannels(ctx, c.TeamID, model.ChannelPublic)
+		if err != nil {
+			return "", err
+		}
+		for _, ch := range public {
+			res.channels[ch.Name] = "/chat/c/" + strconv.FormatInt(ch.ID, 10)
+		}
+	}
+	return markup.Render(message, res).HTML, nil
+}
+
+// views gives posts of channel c their authors (one query whatever their
+// number) and their HTML, rendering only posts written before the rendering
+// was kept.
 func (s *Service) views(ctx context.Context, st *store.Store, c model.Channel, posts []model.Post) ([]PostView, error) {
-	var logins, channels []string
 	authorIDs := make([]int64, 0, len(posts))
-	results := make([]markup.Result, len(posts))
-	for i, p := range posts {
-		results[i] = markup.Render(p.Message, nil)
-		logins = append(logins, results[i].Mentions...)
-		channels = append(channels, results[i].Channels...)
+	for _, p := range posts {
 		authorIDs = append(authorIDs, p.UserID)
 	}
 	slices.Sort(authorIDs)
@@ -169,30 +209,13 @@ func (s *Service) views(ctx context.Context, st *store.Store, c model.Channel, p
 	for _, u := range users {
 		authors[u.ID] = Author{ID: u.ID, Login: u.Login, DisplayName: u.Name(), Role: u.Role}
 	}
-	res := resolver{users: map[string]string{}, channels: map[string]string{}}
-	if len(logins) > 0 {
-		mentioned, err := st.UsersByLogins(ctx, logins)
-		if err != nil {
-			return nil, err
-		}
-		for _, u := range mentioned {
-			res.users[u.Login] = u.Name()
-		}
-	}
-	if len(channels) > 0 && c.TeamID != 0 {
-		public, err := st.TeamChannels(ctx, c.TeamID, model.ChannelPublic)
-		if err != nil {
-			return nil, err
-		}
-		for _, ch := range public {
-			res.channels[ch.Name] = "/chat/c/" + strconv.FormatInt(ch.ID, 10)
-		}
-	}
 	out := make([]PostView, len(posts))
 	for i, p := range posts {
-		html := results[i].HTML
-		if len(results[i].Mentions) > 0 || len(results[i].Channels) > 0 {
-			html = markup.Render(p.Message, res).HTML
+		html := p.HTML
+		if html == "" && p.Message != "" {
+			if html, err = s.render(ctx, c, p.Message); err != nil {
+				return nil, err
+			}
 		}
 		out[i] = PostView{Post: p, HTML: html, Author: authors[p.UserID]}
 	}
@@ -268,11 +291,14 @@ func (s *Service) EditPost(ctx context.Context, actor access.Actor, id int64, me
 	if p.Message, err = checkMessage(message); err != nil {
 		return PostView{}, err
 	}
+	if p.HTML, err = s.render(ctx, c, p.Message); err != nil {
+		return PostView{}, err
+	}
 	now := s.now()
 	p.EditedAt = &now
 	var view PostView
 	err = s.change(ctx, func(tx *store.Store) ([]event, error) {
-		if err := tx.EditPost(ctx, p.ID, p.Message, now); err != nil {
+		if err := tx.EditPost(ctx, p.ID, p.Message, p.HTML, now); err != nil {
 			return nil, err
 		}
 		views, err := s.views(ctx, tx, c, []model.Post{p})
@@ -299,13 +325,24 @@ func (s *Service) DeletePost(ctx context.Context, actor access.Actor, id int64) 
 	if err != nil {
 		return err
 	}
-	return s.change(ctx, func(tx *store.Store) ([]event, error) {
+	files, err := s.st.PostFiles(ctx, p.ID, false)
+	if err != nil {
+		return err
+	}
+	err = s.change(ctx, func(tx *store.Store) ([]event, error) {
 		if err := tx.DeletePost(ctx, p, s.now()); err != nil {
+			return nil, err
+		}
+		if err := tx.DeletePostFiles(ctx, p.ID); err != nil {
 			return nil, err
 		}
 		return []event{{Type: EventPostDeleted, TeamID: c.TeamID, ChannelID: c.ID,
 			Data: map[string]int64{"id": p.ID, "channel_id": c.ID, "root_id": p.RootID}}}, nil
 	})
+	if err == nil {
+		s.deleteBlobs(ctx, files) // rows first, bytes after the commit
+	}
+	return err
 }
 
 // MaxEmoji bounds a reaction's length.

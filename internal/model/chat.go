@@ -98,7 +98,38 @@ type Post struct {
 	DeletedAt   *time.Time `json:"-"`
 	ReplyCount  int        `json:"reply_count"`
 	LastReplyAt *time.Time `json:"last_reply_at,omitempty"`
+	PinnedAt    *time.Time `json:"pinned_at,omitempty"`
+	HTML        string     `json:"-"` // rendered when written; "" for posts written before rendering was stored
 	Reactions   []Reaction `json:"reactions,omitempty"`
+	Files       []File     `json:"files,omitempty"`
+}
+
+// File is an attachment: uploaded to a channel, then attached to one post.
+type File struct {
+	ID           int64     `json:"id"`
+	ChannelID    int64     `json:"-"`
+	PostID       int64     `json:"-"`
+	UserID       int64     `json:"-"`
+	Name         string    `json:"name"`
+	MIME         string    `json:"mime"`
+	Size         int64     `json:"size"`
+	BlobKey      string    `json:"-"`
+	SHA256       string    `json:"-"`
+	Width        int       `json:"width,omitempty"`
+	Height       int       `json:"height,omitempty"`
+	ThumbKey     string    `json:"-"`
+	HasThumbnail bool      `json:"has_thumbnail"`
+	CreatedAt    time.Time `json:"created_at"`
+}
+
+// ThreadState is a user's relation to a thread they follow.
+type ThreadState struct {
+	RootID       int64     `json:"root_id"`
+	UserID       int64     `json:"-"`
+	Following    bool      `json:"following"`
+	LastReadID   int64     `json:"last_read_id"`
+	MentionCount int       `json:"mention_count"`
+	UpdatedAt    time.Time `json:"updated_at"`
 }
 
 // Reaction is one user's emoji on a post.

@@ -115,7 +115,7 @@ func TestTeamsAndChannels(t *testing.T) {
 		if len(thread) != 2 || thread[1].ID != reply.ID || len(thread[0].Reactions) != 1 {
 			t.Fatalf("thread: %+v", thread)
 		}
-		if err := st.EditPost(ctx, p1.ID, "hello, world", now.Add(time.Minute)); err != nil {
+		if err := st.EditPost(ctx, p1.ID, "hello, world", "", now.Add(time.Minute)); err != nil {
 			t.Fatal(err)
 		}
 		if edits, _ := st.PostEdits(ctx, p1.ID); len(edits) != 1 || edits[0] != "hello" {

@@ -10,7 +10,7 @@ import (
 	"ruche/internal/model"
 )
 
-const postColumns = "p.id, p.channel_id, p.root_id, p.user_id, p.message, p.props, p.created_at, p.edited_at, p.deleted_at, p.reply_count, p.last_reply_at"
+const postColumns = "p.id, p.channel_id, p.root_id, p.user_id, p.message, p.props, p.created_at, p.edited_at, p.deleted_at, p.reply_count, p.last_reply_at, p.html, p.pinned_at"
 
 func scanPost(sc scanner) (model.Post, error) {
 	var (
@@ -18,10 +18,12 @@ func scanPost(sc scanner) (model.Post, error) {
 		root, user         sql.NullInt64
 		created, lastReply int64
 		edited, deleted    sql.NullInt64
+		pinned             sql.NullInt64
 	)
-	err := sc.Scan(&p.ID, &p.ChannelID, &root, &user, &p.Message, &p.Props, &created, &edited, &deleted, &p.ReplyCount, &lastReply)
+	err := sc.Scan(&p.ID, &p.ChannelID, &root, &user, &p.Message, &p.Props, &created, &edited, &deleted, &p.ReplyCount, &lastReply,
+		&p.HTML, &pinned)
 	p.RootID, p.UserID, p.CreatedAt = root.Int64, user.Int64, fromMS(created)
-	p.EditedAt, p.DeletedAt = fromNullMS(edited), fromNullMS(deleted)
+	p.EditedAt, p.DeletedAt, p.PinnedAt = fromNullMS(edited), fromNullMS(deleted), fromNullMS(pinned)
 	if lastReply > 0 {
 		t := fromMS(lastReply)
 		p.LastReplyAt = &t
@@ -29,18 +31,23 @@ func scanPost(sc scanner) (model.Post, error) {
 	return p, err
 }
 
-// CreatePost stores a post and, in the same transaction: moves the channel's
-// last post, counts the reply on its thread root, marks it read for its
-// author and adds one to the mention count of each user in mentioned who is
-// a member of the channel.
+// CreatePost stores a post and, in the same transaction: attaches its files
+// (uploaded by its author to its channel, not attached yet), moves the
+// channel's last post, counts the reply on its thread root and makes the
+// thread followed by the root's author, the replier and those mentioned,
+// marks it read for its author and adds one to the mention count of each
+// user in mentioned who is a member of the channel.
 func (s *Store) CreatePost(ctx context.Context, p model.Post, mentioned []int64) (model.Post, error) {
 	err := s.InTx(ctx, func(tx *Store) error {
-		id, err := tx.insert(ctx, `INSERT INTO posts (channel_id, root_id, user_id, message, props, created_at)
-			VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, p.ChannelID, nullID(p.RootID), nullID(p.UserID), p.Message, p.Props, ms(p.CreatedAt))
+		id, err := tx.insert(ctx, `INSERT INTO posts (channel_id, root_id, user_id, message, props, html, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`, p.ChannelID, nullID(p.RootID), nullID(p.UserID), p.Message, p.Props, p.HTML, ms(p.CreatedAt))
 		if err != nil {
 			return err
 		}
 		p.ID = id
+		if err := tx.attachFiles(ctx, &p); err != nil {
+			return err
+		}
 		if _, err := tx.exec(ctx, "UPDATE channels SET last_post_id = ?, last_post_at = ? WHERE id = ?", id, ms(p.CreatedAt), p.ChannelID); err != nil {
 			return err
 		}
@@ -49,6 +56,10 @@ func (s *Store) CreatePost(ctx context.Context, p model.Post, mentioned []int64)
 				ms(p.CreatedAt), p.RootID, p.ChannelID)); err != nil {
 				return fmt.Errorf("thread root %d: %w", p.RootID, err)
 			}
+			if err := tx.replied(ctx, p, mentioned); err != nil {
+				return err
+			}
+			return nil // a reply moves the thread, not the channel's read position or mentions
 		} else if p.UserID != 0 {
 			if err := tx.MarkRead(ctx, p.ChannelID, p.UserID, id, false); err != nil {
 				return err
@@ -117,7 +128,10 @@ func (s *Store) posts(ctx context.Context, q string, args ...any) ([]model.Post,
 	if err := rows.Err(); err != nil || len(out) == 0 {
 		return out, err
 	}
-	return out, s.attachReactions(ctx, out)
+	if err := s.attachReactions(ctx, out); err != nil {
+		return nil, err
+	}
+	return out, s.loadFiles(ctx, out)
 }
 
 // attachReactions loads the reactions of posts in one query.
@@ -145,13 +159,14 @@ func (s *Store) attachReactions(ctx context.Context, posts []model.Post) error {
 	return rows.Err()
 }
 
-// EditPost replaces a post's message, keeping the previous one in its history.
-func (s *Store) EditPost(ctx context.Context, id int64, message string, at time.Time) error {
+// EditPost replaces a post's message and its rendering, keeping the
+// previous message in its history.
+func (s *Store) EditPost(ctx context.Context, id int64, message, html string, at time.Time) error {
 	return s.InTx(ctx, func(tx *Store) error {
 		if _, err := tx.exec(ctx, "INSERT INTO post_edits (post_id, message, edited_at) SELECT id, message, ? FROM posts WHERE id = ?", ms(at), id); err != nil {
 			return err
 		}
-		return affectedOne(tx.exec(ctx, "UPDATE posts SET message = ?, edited_at = ? WHERE id = ? AND deleted_at IS NULL", message, ms(at), id))
+		return affectedOne(tx.exec(ctx, "UPDATE posts SET message = ?, html = ?, edited_at = ? WHERE id = ? AND deleted_at IS NULL", message, html, ms(at), id))
 	})
 }
 
@@ -177,7 +192,7 @@ func (s *Store) PostEdits(ctx context.Context, id int64) ([]string, error) {
 // deleted reply no longer counts in its thread.
 func (s *Store) DeletePost(ctx context.Context, p model.Post, at time.Time) error {
 	return s.InTx(ctx, func(tx *Store) error {
-		if err := affectedOne(tx.exec(ctx, "UPDATE posts SET deleted_at = ?, message = '', props = '' WHERE id = ? AND deleted_at IS NULL", ms(at), p.ID)); err != nil {
+		if err := affectedOne(tx.exec(ctx, "UPDATE posts SET deleted_at = ?, message = '', props = '', html = '', pinned_at = NULL WHERE id = ? AND deleted_at IS NULL", ms(at), p.ID)); err != nil {
 			return err
 		}
 		if _, err := tx.exec(ctx, "DELETE FROM post_edits WHERE post_id = ?", p.ID); err != nil {

@@ -1,0 +1,61 @@
+-- Message search: posts_fts is an FTS5 index over posts with external
+-- content (the text is stored once, in posts), kept in step by the triggers
+-- below. internal/store/search_sqlite.go writes the queries; PostgreSQL's
+-- 0003_search.sql indexes the same words the same way: keep them alike.
+--
+-- What is indexed (docs/user.md, "Searching messages"):
+--  * search_text: the message with the ligatures œ, æ and ß written out, so
+--    that "oeuvre" finds "œuvre". The unicode61 tokenizer splits words at
+--    anything that is not a letter or a digit ("co-op", "e-mail",
+--    "Jean-Pierre" and "l'équipe" are indexed as their parts, so "jean" finds
+--    "Jean-Pierre") and folds case and accents (remove_diacritics 2:
+--    "deploiement" finds "déploiement" and the other way round).
+--  * search_compounds: for a message with a hyphen, the same text with the
+--    hyphens taken out, so that "coop" and "email" find "co-op" and "e-mail";
+--    '' otherwise. A separate column, so that phrases never run from one
+--    text into the other.
+--
+-- Both are virtual generated columns: computed, never stored, and FTS5's own
+-- 'rebuild' and 'integrity-check' read them like any column.
+--
+-- A post is in the index exactly while deleted_at IS NULL. The triggers rely
+-- on it: an external-content index must be given the old text to forget a
+-- row, and forgetting a row it does not hold corrupts it. (Deleting a post
+-- sets deleted_at and empties message in one UPDATE.)
+ALTER TABLE posts ADD COLUMN search_text TEXT GENERATED ALWAYS AS (
+    replace(replace(replace(replace(replace(message, 'œ', 'oe'), 'Œ', 'OE'), 'æ', 'ae'), 'Æ', 'AE'), 'ß', 'ss')
+) VIRTUAL;
+ALTER TABLE posts ADD COLUMN search_compounds TEXT GENERATED ALWAYS AS (
+    CASE WHEN instr(message, '-') > 0 THEN replace(search_text, '-', '') ELSE '' END
+) VIRTUAL;
+
+CREATE VIRTUAL TABLE posts_fts USING fts5 (
+    search_text,
+    search_compounds,
+    content = 'posts',
+    content_rowid = 'id',
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+
+CREATE TRIGGER posts_fts_insert AFTER INSERT ON posts WHEN new.deleted_at IS NULL BEGIN
+    INSERT INTO posts_fts (rowid, search_text, search_compounds)
+    VALUES (new.id, new.search_text, new.search_compounds);
+END;
+
+CREATE TRIGGER posts_fts_delete AFTER DELETE ON posts WHEN old.deleted_at IS NULL BEGIN
+    INSERT INTO posts_fts (posts_fts, rowid, search_text, search_compounds)
+    VALUES ('delete', old.id, old.search_text, old.search_compounds);
+END;
+
+-- Edits change message; deleting sets deleted_at. Other updates (reply
+-- counts on a thread's root) leave the index alone.
+CREATE TRIGGER posts_fts_update AFTER UPDATE OF message, deleted_at ON posts BEGIN
+    INSERT INTO posts_fts (posts_fts, rowid, search_text, search_compounds)
+    SELECT 'delete', old.id, old.search_text, old.search_compounds WHERE old.deleted_at IS NULL;
+    INSERT INTO posts_fts (rowid, search_text, search_compounds)
+    SELECT new.id, new.search_text, new.search_compounds WHERE new.deleted_at IS NULL;
+END;
+
+-- Posts written before this migration.
+INSERT INTO posts_fts (rowid, search_text, search_compounds)
+SELECT id, search_text, search_compounds FROM posts WHERE deleted_at IS NULL;

@@ -1,0 +1,2 @@
+-- Reserved for integrations (incoming and outgoing webhooks, bots).
+SELECT 1;
