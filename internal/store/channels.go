@@ -77,20 +77,11 @@ func (s *Store) DirectChannel(ctx context.Context, name string) (model.Channel, 
 
 // TeamChannels lists a team's channels of the given kind, by name.
 func (s *Store) TeamChannels(ctx context.Context, teamID int64, kind model.ChannelKind) ([]model.Channel, error) {
-	rows, err := s.query(ctx, "SELECT "+channelColumns+" FROM channels c WHERE c.team_id = ? AND c.kind = ? ORDER BY c.name", teamID, kind)
+	out, err := queryAll(ctx, s, func(sc scanner) (model.Channel, error) { return scanChannel(sc) }, "SELECT "+channelColumns+" FROM channels c WHERE c.team_id = ? AND c.kind = ? ORDER BY c.name", teamID, kind)
 	if err != nil {
 		return nil, fmt.Errorf("store: team channels: %w", err)
 	}
-	defer rows.Close()
-	var out []model.Channel
-	for rows.Next() {
-		c, err := scanChannel(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // UpdateChannel saves a channel's editable fields.

@@ -89,20 +89,11 @@ func (s *Store) loadFiles(ctx context.Context, posts []model.Post) error {
 // UnattachedFiles returns files uploaded before a time and never attached
 // (abandoned uploads), for removal.
 func (s *Store) UnattachedFiles(ctx context.Context, before time.Time, limit int) ([]model.File, error) {
-	rows, err := s.query(ctx, "SELECT "+fileColumns+" FROM files f WHERE f.post_id IS NULL AND f.created_at < ? ORDER BY f.id LIMIT ?", ms(before), limit)
+	out, err := queryAll(ctx, s, scanFile, "SELECT "+fileColumns+" FROM files f WHERE f.post_id IS NULL AND f.created_at < ? ORDER BY f.id LIMIT ?", ms(before), limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: unattached files: %w", err)
 	}
-	defer rows.Close()
-	var out []model.File
-	for rows.Next() {
-		f, err := scanFile(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, f)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // DeletePostFiles forgets the file rows of a post (its blobs are the

@@ -41,20 +41,11 @@ func (s *Store) Group(ctx context.Context, id int64) (model.Group, error) {
 
 // Groups lists all groups by name.
 func (s *Store) Groups(ctx context.Context) ([]model.Group, error) {
-	rows, err := s.query(ctx, "SELECT "+groupColumns+" FROM groups g ORDER BY g.name")
+	out, err := queryAll(ctx, s, scanGroup, "SELECT "+groupColumns+" FROM groups g ORDER BY g.name")
 	if err != nil {
 		return nil, fmt.Errorf("store: groups: %w", err)
 	}
-	defer rows.Close()
-	var out []model.Group
-	for rows.Next() {
-		g, err := scanGroup(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, g)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // UpdateGroup saves a group's name and description.
@@ -92,21 +83,12 @@ func (s *Store) RemoveGroupMember(ctx context.Context, groupID, userID int64) er
 
 // GroupMembers lists a group's users by login.
 func (s *Store) GroupMembers(ctx context.Context, groupID int64) ([]model.User, error) {
-	rows, err := s.query(ctx, "SELECT "+prefixed("u.", userColumns)+
+	out, err := queryAll(ctx, s, scanUser, "SELECT "+prefixed("u.", userColumns)+
 		" FROM users u JOIN group_members m ON m.user_id = u.id WHERE m.group_id = ? ORDER BY u.login", groupID)
 	if err != nil {
 		return nil, fmt.Errorf("store: group members: %w", err)
 	}
-	defer rows.Close()
-	var out []model.User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // UserGroups returns the IDs of the groups a user is in; access rules use it.

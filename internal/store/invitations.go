@@ -45,20 +45,11 @@ func (s *Store) InvitationByToken(ctx context.Context, hash []byte) (model.Invit
 
 // Invitations lists invitations, newest first.
 func (s *Store) Invitations(ctx context.Context) ([]model.Invitation, error) {
-	rows, err := s.query(ctx, "SELECT "+invitationColumns+" FROM invitations ORDER BY id DESC")
+	out, err := queryAll(ctx, s, scanInvitation, "SELECT "+invitationColumns+" FROM invitations ORDER BY id DESC")
 	if err != nil {
 		return nil, fmt.Errorf("store: invitations: %w", err)
 	}
-	defer rows.Close()
-	var out []model.Invitation
-	for rows.Next() {
-		i, err := scanInvitation(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, i)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // RevokeInvitation makes an invitation unusable.

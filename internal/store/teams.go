@@ -56,23 +56,14 @@ func (s *Store) Team(ctx context.Context, id int64) (model.Team, error) {
 // Teams lists the teams userID belongs to and, if withOpen, the open teams
 // not archived, by display name.
 func (s *Store) Teams(ctx context.Context, userID int64, withOpen bool) ([]model.Team, error) {
-	rows, err := s.query(ctx, "SELECT "+teamColumns+` FROM teams t
+	out, err := queryAll(ctx, s, scanTeam, "SELECT "+teamColumns+` FROM teams t
 		WHERE EXISTS (SELECT 1 FROM team_members m WHERE m.team_id = t.id AND m.user_id = ?)
 		   OR (? AND t.open = ? AND t.archived_at IS NULL)
 		ORDER BY t.display_name, t.id`, userID, withOpen, true)
 	if err != nil {
 		return nil, fmt.Errorf("store: teams: %w", err)
 	}
-	defer rows.Close()
-	var out []model.Team
-	for rows.Next() {
-		t, err := scanTeam(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // UpdateTeam saves a team's names, description, openness and archive state.

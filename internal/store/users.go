@@ -11,8 +11,6 @@ import (
 
 const userColumns = "id, login, email, display_name, role, locale, time_zone, theme, avatar_key, disabled, password_hash, created_at, updated_at"
 
-type scanner interface{ Scan(dest ...any) error }
-
 func scanUser(sc scanner) (model.User, error) {
 	var (
 		u                model.User
@@ -84,20 +82,11 @@ func (s *Store) Users(ctx context.Context, f UserFilter) ([]model.User, error) {
 	}
 	q += " ORDER BY login LIMIT ? OFFSET ?"
 	args = append(args, f.Limit, f.Offset)
-	rows, err := s.query(ctx, q, args...)
+	out, err := queryAll(ctx, s, scanUser, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: users: %w", err)
 	}
-	defer rows.Close()
-	var out []model.User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: users: %w", err)
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 func escapeLike(s string) string {
@@ -189,50 +178,26 @@ func (s *Store) InsertSetting(ctx context.Context, key, value string) error {
 
 // UsersByLogins returns the users with these logins (unknown ones are left out).
 func (s *Store) UsersByLogins(ctx context.Context, logins []string) ([]model.User, error) {
-	if len(logins) == 0 {
-		return nil, nil
-	}
-	args := make([]any, len(logins))
-	for i, l := range logins {
-		args[i] = l
-	}
-	rows, err := s.query(ctx, "SELECT "+userColumns+" FROM users WHERE login IN (?"+strings.Repeat(", ?", len(logins)-1)+")", args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: users by login: %w", err)
-	}
-	defer rows.Close()
-	var out []model.User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+	return usersIn(ctx, s, "login", logins)
 }
 
 // UsersByIDs returns the users with these ids (unknown ones are left out).
 func (s *Store) UsersByIDs(ctx context.Context, ids []int64) ([]model.User, error) {
-	if len(ids) == 0 {
+	return usersIn(ctx, s, "id", ids)
+}
+
+func usersIn[T any](ctx context.Context, s *Store, col string, values []T) ([]model.User, error) {
+	if len(values) == 0 {
 		return nil, nil
 	}
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
+	args := make([]any, len(values))
+	for i, v := range values {
+		args[i] = v
 	}
-	rows, err := s.query(ctx, "SELECT "+userColumns+" FROM users WHERE id IN (?"+strings.Repeat(", ?", len(ids)-1)+") ORDER BY id", args...)
+	out, err := queryAll(ctx, s, scanUser, "SELECT "+userColumns+" FROM users WHERE "+col+" IN (?"+
+		strings.Repeat(", ?", len(values)-1)+") ORDER BY id", args...)
 	if err != nil {
-		return nil, fmt.Errorf("store: users by id: %w", err)
+		return nil, fmt.Errorf("store: users by %s: %w", col, err)
 	}
-	defer rows.Close()
-	var out []model.User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+	return out, nil
 }
