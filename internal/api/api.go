@@ -109,6 +109,8 @@ func (a *API) Routes(mux *http.ServeMux) {
 
 	a.chatRoutes(mux)
 	a.chatMoreRoutes(mux)
+	a.searchRoutes(mux)
+	a.hookRoutes(mux)
 
 	mux.Handle("/api/", a.wrap(func(http.ResponseWriter, *http.Request) error {
 		return errNoRoute

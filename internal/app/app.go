@@ -48,6 +48,7 @@ type App struct {
 	Accounts *account.Service
 	Chat     *chat.Service
 	Hub      *realtime.Hub
+	Outgoing *chat.Outgoing
 	Handler  http.Handler
 
 	subs []bus.Subscription
@@ -91,6 +92,10 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err
 	if err := a.Hub.Start(ctx); err != nil {
 		return nil, err
 	}
+	a.Outgoing = chat.NewOutgoing(a.Chat, a.Bus, log, chat.OutgoingOptions{})
+	if err := a.Outgoing.Start(ctx); err != nil {
+		return nil, err
+	}
 
 	// Branding is cached per node; any node's change invalidates every cache.
 	sub, err := a.Bus.Subscribe(model.EventBrandingUpdated, func(bus.Message) { a.Accounts.InvalidateBranding() })
@@ -129,6 +134,7 @@ func (a *App) handler() (http.Handler, error) {
 	w.Routes(mux)
 	api.New(api.Deps{Auth: a.Auth, Accounts: a.Accounts, Chat: a.Chat, Net: netw, Log: a.Log, BaseURL: base, SessionMaxAge: SessionMaxAge}).Routes(mux)
 	mux.Handle("GET /api/v1/ws", a.Hub)
+	mux.HandleFunc("GET /api/v1/users/presence", a.Hub.ServePresence)
 	mux.HandleFunc("GET /healthz", a.healthz)
 	m := newMetrics()
 	mux.Handle("GET /metrics", m.handler(netw, a.Log))
@@ -232,6 +238,9 @@ func (a *App) Close() error {
 		a.stop()
 	}
 	a.bg.Wait()
+	if a.Outgoing != nil {
+		a.Outgoing.Close()
+	}
 	if a.Hub != nil {
 		a.Hub.Close()
 	}

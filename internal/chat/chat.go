@@ -298,3 +298,9 @@ func (s *Service) LatestEventID(ctx context.Context) (int64, error) { return s.s
 func (s *Service) EventsAfter(ctx context.Context, after int64, limit int) ([]model.StoredEvent, error) {
 	return s.st.EventsAfter(ctx, after, limit)
 }
+
+// SharesChannel reports whether two users are members of a common channel
+// (what lets a guest see someone).
+func (s *Service) SharesChannel(ctx context.Context, a, b int64) (bool, error) {
+	return s.st.SharesChannel(ctx, a, b)
+}

@@ -21,13 +21,15 @@ type Author struct {
 	Login       string     `json:"login"`
 	DisplayName string     `json:"display_name"`
 	Role        model.Role `json:"role"` // guests are shown as external
+	Bot         bool       `json:"bot,omitempty"`
 }
 
 // PostView is a post as clients get it: with its rendered, sanitized HTML.
 type PostView struct {
 	model.Post
-	HTML   string `json:"html"`
-	Author Author `json:"author"`
+	HTML        string       `json:"html"`
+	Author      Author       `json:"author"`
+	Integration *Integration `json:"props,omitempty"` // set on posts made by webhooks
 }
 
 // NewPost is what writing a post takes.
@@ -61,8 +63,8 @@ func (s *Service) createPost(ctx context.Context, actor access.Actor, channelID 
 		return PostView{}, err
 	}
 	msg := n.Message
-	if len(n.FileIDs) > 0 && strings.TrimSpace(msg) == "" {
-		msg = "" // files alone are a post
+	if (len(n.FileIDs) > 0 || props != "") && strings.TrimSpace(msg) == "" {
+		msg = "" // files alone, or an integration's attachments, are a post
 	} else if msg, err = checkMessage(msg); err != nil {
 		return PostView{}, err
 	}
@@ -201,13 +203,13 @@ func (s *Service) views(ctx context.Context, st *store.Store, c model.Channel, p
 		authorIDs = append(authorIDs, p.UserID)
 	}
 	slices.Sort(authorIDs)
-	users, err := st.UsersByIDs(ctx, slices.Compact(authorIDs))
+	users, err := st.Authors(ctx, slices.Compact(authorIDs))
 	if err != nil {
 		return nil, err
 	}
 	authors := make(map[int64]Author, len(users))
 	for _, u := range users {
-		authors[u.ID] = Author{ID: u.ID, Login: u.Login, DisplayName: u.Name(), Role: u.Role}
+		authors[u.ID] = Author{ID: u.ID, Login: u.Login, DisplayName: u.Name(), Role: u.Role, Bot: u.Bot}
 	}
 	out := make([]PostView, len(posts))
 	for i, p := range posts {
@@ -217,7 +219,8 @@ func (s *Service) views(ctx context.Context, st *store.Store, c model.Channel, p
 				return nil, err
 			}
 		}
-		out[i] = PostView{Post: p, HTML: html, Author: authors[p.UserID]}
+		attachments, from := integration(p.Props)
+		out[i] = PostView{Post: p, HTML: html + attachments, Author: authors[p.UserID], Integration: from}
 	}
 	return out, nil
 }

@@ -61,11 +61,13 @@ type Hub struct {
 	bell chan struct{} // rung by the bus when events were committed
 	stop context.CancelFunc
 	done chan struct{}
+	pres *presence
 }
 
 // New returns a hub; Start subscribes it to the bus.
 func New(c *chat.Service, a *auth.Service, b bus.Bus, log *slog.Logger) *Hub {
-	return &Hub{chat: c, auth: a, bus: b, log: log, conns: map[int64]map[*conn]struct{}{}, bell: make(chan struct{}, 1)}
+	return &Hub{chat: c, auth: a, bus: b, log: log, conns: map[int64]map[*conn]struct{}{}, bell: make(chan struct{}, 1),
+		pres: newPresence()}
 }
 
 // Start subscribes to the events to deliver and to the credential changes
@@ -79,6 +81,7 @@ func (h *Hub) Start(ctx context.Context) error {
 		chat.EventSubject:        h.ring,
 		ephemeral:                h.onEphemeral,
 		chat.NotifySubject:       h.onNotify,
+		presenceSubject:          h.onPresence,
 		model.EventSessionsEnded: h.onCredentialsEnded,
 		model.EventTokensRevoked: h.onCredentialsEnded,
 		model.EventUserDisabled:  h.onCredentialsEnded,
@@ -92,7 +95,13 @@ func (h *Hub) Start(ctx context.Context) error {
 	}
 	ctx, h.stop = context.WithCancel(context.WithoutCancel(ctx))
 	h.done = make(chan struct{})
-	go h.follow(ctx, last)
+	go func() {
+		defer close(h.done)
+		var wg sync.WaitGroup
+		wg.Go(func() { h.heartbeats(ctx) })
+		h.follow(ctx, last)
+		wg.Wait()
+	}()
 	return nil
 }
 
@@ -107,7 +116,6 @@ func (h *Hub) ring(bus.Message) {
 // follow reads the event log after last, in order, and delivers each event,
 // whenever the bell rings and at least every second.
 func (h *Hub) follow(ctx context.Context, last int64) {
-	defer close(h.done)
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	for {
@@ -177,6 +185,7 @@ type conn struct {
 	closing sync.Once
 
 	mu        sync.Mutex
+	away      bool // the client said its user is idle
 	replaying bool
 	pending   []chat.WireEvent // live events that arrived during the replay
 	lastID    int64            // newest event id sent: never send it or older again
@@ -240,6 +249,9 @@ func (h *Hub) add(c *conn) {
 		h.conns[c.p.User.ID] = set
 	}
 	set[c] = struct{}{}
+	if len(set) == 1 {
+		go h.presenceChanged(c.p.User.ID)
+	}
 }
 
 func (h *Hub) remove(c *conn) {
@@ -252,6 +264,7 @@ func (h *Hub) remove(c *conn) {
 		}
 	}
 	c.close(websocket.StatusNormalClosure, "")
+	go h.presenceChanged(c.p.User.ID)
 }
 
 func (c *conn) close(code websocket.StatusCode, reason string) {
@@ -362,7 +375,7 @@ func (h *Hub) writeLoop(ctx context.Context, c *conn) {
 
 // clientMessage is what a client may send.
 type clientMessage struct {
-	Type      string `json:"type"` // "typing" or "ping"
+	Type      string `json:"type"` // "typing", "ping", "away" or "active"
 	ChannelID int64  `json:"channel_id"`
 	RootID    int64  `json:"root_id"`
 }
@@ -387,6 +400,14 @@ func (h *Hub) readLoop(ctx context.Context, c *conn) {
 			h.enqueue(c, map[string]string{"type": "pong"})
 		case "typing":
 			h.typing(ctx, c, m)
+		case "away", "active":
+			c.mu.Lock()
+			changed := c.away != (m.Type == "away")
+			c.away = m.Type == "away"
+			c.mu.Unlock()
+			if changed {
+				h.presenceChanged(c.p.User.ID)
+			}
 		default:
 			h.enqueue(c, map[string]string{"type": "error", "message": "unknown message type"})
 		}

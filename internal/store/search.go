@@ -35,10 +35,8 @@ type SearchQuery struct {
 	// After and Before, when set, keep posts created at or after After and
 	// strictly before Before.
 	After, Before time.Time
-	// HasFile keeps posts with attached files. Convention for whoever writes
-	// attachments: a post's props is a JSON object whose "file_ids" is the
-	// array of its files' ids, written compactly (encoding/json, no spaces)
-	// and left out when empty: {"file_ids":[12,13]}.
+	// HasFile keeps posts with attached files (rows of files with their
+	// post_id).
 	HasFile bool
 	// IsThread keeps replies, and thread roots that have replies.
 	IsThread bool
@@ -64,7 +62,7 @@ func (s *Store) SearchPosts(ctx context.Context, userID int64, q SearchQuery) ([
 	}
 	// Arguments follow the order of the placeholders: FROM, the membership
 	// join, then the conditions.
-	args := append(slices.Clone(t.fromArgs), userID)
+	args := append(slices.Concat(t.options, t.fromArgs), userID)
 	where := append([]string{"p.deleted_at IS NULL"}, t.where...)
 	args = append(args, t.whereArgs...)
 	cond := func(c string, a ...any) {
@@ -87,7 +85,7 @@ func (s *Store) SearchPosts(ctx context.Context, userID int64, q SearchQuery) ([
 		cond("p.created_at < ?", ms(q.Before))
 	}
 	if q.HasFile {
-		cond(`p.props LIKE '%"file_ids":[%' AND p.props NOT LIKE '%"file_ids":[]%'`)
+		cond("EXISTS (SELECT 1 FROM files fl WHERE fl.post_id = p.id)")
 	}
 	if q.IsThread {
 		cond("(p.root_id IS NOT NULL OR p.reply_count > 0)")
@@ -115,8 +113,10 @@ func (s *Store) inIDs(column string, ids []int64) (string, any) {
 
 // textSearch is a dialect's full-text part of SearchPosts: the FROM clause,
 // which brings in posts as p (and its index when there are words to match),
-// conditions, and the column to order and page on.
+// conditions, the column to order and page on, and options for the driver
+// (passed before the arguments).
 type textSearch struct {
+	options   []any
 	from      string
 	fromArgs  []any
 	where     []string
@@ -185,9 +185,14 @@ func parseText(s string, prefix bool) (searchText, bool) {
 
 // searchWords splits s into words: runs of letters, digits and combining
 // marks (SQLite's unicode61 tokenizer keeps private-use characters too).
+// Runs without a letter or digit are left out: the index has no such word,
+// and an empty one is a syntax error for PostgreSQL.
 func searchWords(s string) []string {
-	return strings.FieldsFunc(s, func(r rune) bool {
+	words := strings.FieldsFunc(s, func(r rune) bool {
 		return !unicode.IsLetter(r) && !unicode.IsNumber(r) && !unicode.IsMark(r) && !unicode.Is(unicode.Co, r)
+	})
+	return slices.DeleteFunc(words, func(w string) bool {
+		return strings.IndexFunc(w, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsNumber(r) }) < 0
 	})
 }
 

@@ -1,6 +1,18 @@
 package store
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// postgresPlanEachTime makes pgx send a search as an unnamed statement, so
+// that PostgreSQL plans it with its actual words and filters every time.
+// With the default (a prepared statement per query text), PostgreSQL
+// switches to a generic plan after five executions; not knowing the words,
+// that plan walks posts backwards by id filtering each one, which costs a
+// scan of the whole table when few posts match.
+var postgresPlanEachTime = []any{pgx.QueryExecModeCacheDescribe}
 
 // postgresTextSearch matches words with posts.search_vector (migration
 // 0003, GIN index). The tsquery is built here from the words alone (letters
@@ -18,9 +30,9 @@ func postgresTextSearch(q SearchQuery) textSearch {
 		parts = append(parts, "!"+postgresMatch(t))
 	}
 	if len(parts) == 0 {
-		return textSearch{from: "posts p", id: "p.id"}
+		return textSearch{options: postgresPlanEachTime, from: "posts p", id: "p.id"}
 	}
-	return textSearch{from: "posts p CROSS JOIN to_tsquery('simple', ruche_fold(?)) AS sq", id: "p.id",
+	return textSearch{options: postgresPlanEachTime, from: "posts p CROSS JOIN to_tsquery('simple', ruche_fold(?)) AS sq", id: "p.id",
 		fromArgs: []any{strings.Join(parts, " & ")}, where: []string{"p.search_vector @@ sq"}}
 }
 

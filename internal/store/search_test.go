@@ -62,8 +62,16 @@ func TestSearchPosts(t *testing.T) {
 			if len(root) > 0 {
 				p.RootID = root[0]
 			}
-			if strings.HasPrefix(msg, "{") { // a post with props only, for has:file
+			if strings.HasPrefix(msg, "{") { // webhook props, not files
 				p.Message, p.Props = "fichier joint", msg
+			}
+			if strings.HasPrefix(msg, "file:") { // a post with an attachment
+				f, err := st.CreateFile(ctx, model.File{ChannelID: c.ID, UserID: author, Name: "a.txt", MIME: "text/plain", Size: 1,
+					BlobKey: "k" + msg, SHA256: "x", CreatedAt: base})
+				if err != nil {
+					t.Fatal(err)
+				}
+				p.Message, p.Files = "fichier joint", []model.File{{ID: f.ID}}
 			}
 			p, err := st.CreatePost(ctx, p, nil)
 			if err != nil {
@@ -84,8 +92,8 @@ func TestSearchPosts(t *testing.T) {
 		other := post(opsTown, carl.ID, "deploiement chez ops")
 		gone := post(town, ann.ID, "deploiement annulé")
 		draft := post(town, ann.ID, "brouillon initial")
-		file := post(town, bob.ID, `{"file_ids":[7,8]}`)
-		noFile := post(town, bob.ID, `{"file_ids":[],"from_webhook":"yes"}`)
+		file := post(town, bob.ID, "file:1")
+		noFile := post(town, bob.ID, `{"from_webhook":"yes","file_ids":[7]}`)
 		nfd := post(town, bob.ID, "De\u0301ploiement en forme de\u0301compose\u0301e")
 		words := post(secret, ann.ID, "NOT or, AND near")
 		if err := st.DeletePost(ctx, gone, base); err != nil {
@@ -157,6 +165,7 @@ func TestSearchPosts(t *testing.T) {
 			{"not a member of any", carl.ID, store.SearchQuery{Terms: []string{"quick"}}, nil},
 			{"no word in the text", bob.ID, store.SearchQuery{Terms: []string{"!!"}, FromUserIDs: []int64{ann.ID}, Before: base.Add(2 * time.Hour)}, ids(coop)},
 			{"operators are words", ann.ID, store.SearchQuery{Terms: []string{`NOT`, `"OR"`, `AND*`, `NEAR(`, `'`, `\`, `:*`, `<->`, `!`}}, ids(words)},
+			{"marks alone are no word", ann.ID, store.SearchQuery{Terms: []string{"\u0301", "not"}, Excluded: []string{"\u0301\u0300"}, Phrases: []string{"\u0301 or"}}, ids(words)},
 			{"operators are words in phrases", ann.ID, store.SearchQuery{Phrases: []string{`not "or" and`}, Excluded: []string{`'`, `NEAR*`}}, nil},
 		} {
 			if got := searchIDs(t, st, tc.user, tc.q); !slices.Equal(got, tc.want) {
@@ -264,6 +273,32 @@ func TestSearchMigrationBackfill(t *testing.T) {
 			if got := searchIDs(t, st, 1, store.SearchQuery{Terms: []string{"rien"}}); !slices.Equal(got, []int64{1}) {
 				t.Fatalf("edited post by its new text: %v", got)
 			}
+			if d != store.SQLite {
+				return
+			}
+			// Posts deleted for good (retention), replies with their root by
+			// cascade, leave the FTS index consistent with its content.
+			root, _ := st.CreatePost(ctx, model.Post{ChannelID: 1, UserID: 1, Message: "racine co-op", CreatedAt: time.Now()}, nil)
+			st.CreatePost(ctx, model.Post{ChannelID: 1, UserID: 1, RootID: root.ID, Message: "réponse e-mail", CreatedAt: time.Now()}, nil)
+			raw, err = sql.Open(driver, dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer raw.Close()
+			raw.SetMaxOpenConns(1)
+			for _, s := range []string{
+				"PRAGMA foreign_keys = ON",
+				fmt.Sprint("DELETE FROM posts WHERE id = ", root.ID),
+				"INSERT INTO posts_fts (posts_fts, rank) VALUES ('integrity-check', 1)",
+			} {
+				if _, err := raw.ExecContext(ctx, s); err != nil {
+					t.Fatalf("%s: %v", s, err)
+				}
+			}
+			var left int
+			if err := raw.QueryRowContext(ctx, "SELECT COUNT(*) FROM posts_fts WHERE posts_fts MATCH 'reponse OR racine OR coop OR email'").Scan(&left); err != nil || left != 0 {
+				t.Fatalf("deleted posts left in the index: %d %v", left, err)
+			}
 		})
 	}
 }
@@ -333,4 +368,42 @@ func BenchmarkSearch(b *testing.B) {
 			}
 		})
 	}
+}
+
+// FuzzSearchText: whatever text a search holds, the query built from it is
+// valid for the index of every dialect (no syntax error, no injection).
+func FuzzSearchText(f *testing.F) {
+	for _, seed := range []string{
+		"deploiement", `"quoted" NOT x`, "a OR b", "co-op*", "*", "-", `'`, `\`, "''", `\'`, ":*", "<->", "!",
+		"&|()", "NEAR(a b)", "^start", "col:word", "\u0301", "é\u0301", "\uE000", "🎉", "x\x00y", "\xff", "l’équipe",
+	} {
+		f.Add(seed, seed+" "+seed)
+	}
+	ctx := context.Background()
+	var stores []*store.Store
+	for _, fresh := range testutil.DSNs(f) {
+		st := testutil.OpenStore(f, fresh(f))
+		u, err := st.CreateUser(ctx, newUser("ann", model.RoleMember))
+		if err != nil {
+			f.Fatal(err)
+		}
+		now := time.Now()
+		c, _ := st.CreateChannel(ctx, model.Channel{Kind: model.ChannelGroup, Name: "g", CreatedAt: now, UpdatedAt: now},
+			[]model.ChannelMember{{UserID: u.ID, JoinedAt: now}})
+		if _, err := st.CreatePost(ctx, model.Post{ChannelID: c.ID, UserID: u.ID, Message: "deploiement co-op l'équipe", CreatedAt: now}, nil); err != nil {
+			f.Fatal(err)
+		}
+		stores = append(stores, st)
+	}
+	f.Fuzz(func(t *testing.T, a, b string) {
+		for _, st := range stores {
+			for _, q := range []store.SearchQuery{
+				{Terms: []string{a, b}}, {Phrases: []string{a}, Excluded: []string{b}}, {Excluded: []string{a, b}},
+			} {
+				if _, err := st.SearchPosts(ctx, 1, q); err != nil {
+					t.Fatalf("%s: %+v: %v", st.Dialect(), q, err)
+				}
+			}
+		}
+	})
 }

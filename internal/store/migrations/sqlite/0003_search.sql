@@ -18,10 +18,10 @@
 -- Both are virtual generated columns: computed, never stored, and FTS5's own
 -- 'rebuild' and 'integrity-check' read them like any column.
 --
--- A post is in the index exactly while deleted_at IS NULL. The triggers rely
--- on it: an external-content index must be given the old text to forget a
--- row, and forgetting a row it does not hold corrupts it. (Deleting a post
--- sets deleted_at and empties message in one UPDATE.)
+-- Every row of posts is in the index, deleted posts too (deleting one
+-- empties its message, so it has no words left): the triggers are the usual
+-- ones for an external-content table, and FTS5's 'rebuild' and
+-- 'integrity-check' agree with them. Queries also check deleted_at.
 ALTER TABLE posts ADD COLUMN search_text TEXT GENERATED ALWAYS AS (
     replace(replace(replace(replace(replace(message, 'œ', 'oe'), 'Œ', 'OE'), 'æ', 'ae'), 'Æ', 'AE'), 'ß', 'ss')
 ) VIRTUAL;
@@ -37,25 +37,25 @@ CREATE VIRTUAL TABLE posts_fts USING fts5 (
     tokenize = 'unicode61 remove_diacritics 2'
 );
 
-CREATE TRIGGER posts_fts_insert AFTER INSERT ON posts WHEN new.deleted_at IS NULL BEGIN
+CREATE TRIGGER posts_fts_insert AFTER INSERT ON posts BEGIN
     INSERT INTO posts_fts (rowid, search_text, search_compounds)
     VALUES (new.id, new.search_text, new.search_compounds);
 END;
 
-CREATE TRIGGER posts_fts_delete AFTER DELETE ON posts WHEN old.deleted_at IS NULL BEGIN
+-- An external-content index forgets a row when given the text it indexed.
+CREATE TRIGGER posts_fts_delete AFTER DELETE ON posts BEGIN
     INSERT INTO posts_fts (posts_fts, rowid, search_text, search_compounds)
     VALUES ('delete', old.id, old.search_text, old.search_compounds);
 END;
 
--- Edits change message; deleting sets deleted_at. Other updates (reply
--- counts on a thread's root) leave the index alone.
-CREATE TRIGGER posts_fts_update AFTER UPDATE OF message, deleted_at ON posts BEGIN
+-- Edits and deletions change message; other updates (reply counts on a
+-- thread's root, pins) leave the index alone.
+CREATE TRIGGER posts_fts_update AFTER UPDATE OF message ON posts BEGIN
     INSERT INTO posts_fts (posts_fts, rowid, search_text, search_compounds)
-    SELECT 'delete', old.id, old.search_text, old.search_compounds WHERE old.deleted_at IS NULL;
+    VALUES ('delete', old.id, old.search_text, old.search_compounds);
     INSERT INTO posts_fts (rowid, search_text, search_compounds)
-    SELECT new.id, new.search_text, new.search_compounds WHERE new.deleted_at IS NULL;
+    VALUES (new.id, new.search_text, new.search_compounds);
 END;
 
 -- Posts written before this migration.
-INSERT INTO posts_fts (rowid, search_text, search_compounds)
-SELECT id, search_text, search_compounds FROM posts WHERE deleted_at IS NULL;
+INSERT INTO posts_fts (posts_fts) VALUES ('rebuild');
