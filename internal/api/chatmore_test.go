@@ -16,10 +16,10 @@ import (
 )
 
 type chatWorld struct {
-	srv            *testutil.Server
-	ann, bob, eve  *testutil.Client
-	annID, bobID   int64
-	team, ch, open int64
+	srv           *testutil.Server
+	ann, bob, eve *testutil.Client
+	annID, bobID  int64
+	team, ch      int64
 }
 
 // newChatWorld: ann and bob in a private channel of team "dev"; eve in the

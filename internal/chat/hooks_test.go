@@ -171,20 +171,6 @@ func TestBlocksMarkdown(t *testing.T) {
 
 var colorRE = regexp.MustCompile(`^#[0-9a-f]{6}$`)
 
-// textOf returns the text a browser shows for an HTML fragment.
-func textOf(fragment string) string {
-	var b strings.Builder
-	z := html.NewTokenizer(strings.NewReader(fragment))
-	for {
-		switch z.Next() {
-		case html.ErrorToken:
-			return b.String()
-		case html.TextToken:
-			b.Write(z.Text())
-		}
-	}
-}
-
 // checkHookHTML fails unless out has no script, event handler, inline style
 // or javascript: URL, and no element outside those renderAttachments and
 // markup produce.
