@@ -79,14 +79,36 @@ func (s *socket) next(timeout time.Duration) (frame, bool) {
 	}
 }
 
-// expect waits for the next frame of type typ; notifications, which come
-// on their own path and so in no fixed order with events, are set aside
-// (see notifications).
+// aside are frame types that come on paths of their own, so in no fixed
+// order with events: waiting for something else sets them aside in notes.
+var aside = map[string]bool{"notification": true, "presence": true}
+
+// expect waits for the next frame of type typ.
+// closed waits for the server to close the socket, reading what comes
+// before; it reports a frame other than presence as an error.
+func (s *socket) closed(timeout time.Duration) {
+	s.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		select {
+		case f, ok := <-s.ch:
+			if !ok {
+				return
+			}
+			if f.Type != "presence" && f.Type != "pong" {
+				s.t.Fatalf("socket still delivering: %s", f.raw)
+			}
+		case <-time.After(time.Until(deadline)):
+			s.t.Fatal("socket still open")
+		}
+	}
+}
+
 func (s *socket) expect(typ string) frame {
 	s.t.Helper()
 	for {
 		f, ok := s.next(5 * time.Second)
-		if ok && f.Type == "notification" && typ != "notification" {
+		if ok && aside[f.Type] && typ != f.Type {
 			s.notes = append(s.notes, f)
 			continue
 		}
@@ -101,8 +123,15 @@ func (s *socket) expect(typ string) frame {
 // has been seen by another connection, so that the moment is not a guess).
 func (s *socket) quiet(d time.Duration) {
 	s.t.Helper()
-	if f, ok := s.next(d); ok {
-		s.t.Fatalf("unexpected frame %s", f.raw)
+	deadline := time.Now().Add(d)
+	for {
+		f, ok := s.next(time.Until(deadline))
+		if !ok {
+			return
+		}
+		if f.Type != "presence" {
+			s.t.Fatalf("unexpected frame %s", f.raw)
+		}
 	}
 }
 
@@ -175,9 +204,12 @@ func TestDeliveryOnlyToMembers(t *testing.T) {
 	}
 	// bob was mentioned: he is notified, once.
 	note := frame{}
-	if len(bob.notes) > 0 {
-		note = bob.notes[0]
-	} else {
+	for _, n := range bob.notes {
+		if n.Type == "notification" {
+			note = n
+		}
+	}
+	if note.Type == "" {
 		note = bob.expect("notification")
 	}
 	if !strings.Contains(string(note.raw), `"reason":"mention"`) || !strings.Contains(string(note.raw), "<em>secret</em>") {
@@ -278,9 +310,7 @@ func TestTyping(t *testing.T) {
 	eve.expect("pong")
 	// Oversized frames end the connection.
 	eve.ws.Write(context.Background(), websocket.MessageText, []byte(`{"type":"ping","x":"`+strings.Repeat("a", 8<<10)+`"}`))
-	if _, ok := eve.next(5 * time.Second); ok {
-		t.Fatal("oversized frame did not close the connection")
-	}
+	eve.closed(5 * time.Second)
 }
 
 func TestCredentialsEndConnections(t *testing.T) {
@@ -289,9 +319,7 @@ func TestCredentialsEndConnections(t *testing.T) {
 	bob, _, _ := dial(t, w.srv, w.bobT, 0)
 	bob.expect("hello")
 	must(t, w.bob.JSON("DELETE", "/api/v1/sessions/current", nil, nil), 204)
-	if f, ok := bob.next(5 * time.Second); ok {
-		t.Fatalf("socket of an ended session still open: %s", f.raw)
-	}
+	bob.closed(5 * time.Second)
 	if _, resp, err := dial(t, w.srv, w.bobT, 0); err == nil || resp == nil || resp.StatusCode != 401 {
 		t.Fatalf("dial with an ended session: %v %v", err, resp)
 	}
@@ -307,9 +335,7 @@ func TestCredentialsEndConnections(t *testing.T) {
 	eve.expect("hello")
 	_ = admin
 	must(t, ac.JSON("PATCH", fmt.Sprint("/api/v1/users/", userID(t, w.eve)), map[string]any{"disabled": true}, nil), 200)
-	if f, ok := eve.next(5 * time.Second); ok {
-		t.Fatalf("socket of a disabled user still open: %s", f.raw)
-	}
+	eve.closed(5 * time.Second)
 
 	// A cross-origin upgrade from a browser is refused.
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -325,4 +351,37 @@ func userID(t *testing.T, c *testutil.Client) int64 {
 	var me model.User
 	must(t, c.JSON("GET", "/api/v1/users/me", nil, &me), 200)
 	return me.ID
+}
+
+func TestPresence(t *testing.T) {
+	t.Parallel()
+	w := setup(t)
+	ann, _, _ := dial(t, w.srv, w.annT, 0)
+	ann.expect("hello")
+	bob, _, _ := dial(t, w.srv, w.bobT, 0)
+	bob.expect("hello")
+	status := func(want string) {
+		t.Helper()
+		for {
+			f := ann.expect("presence")
+			var p struct {
+				UserID int64 `json:"user_id"`
+				Status string
+			}
+			json.Unmarshal(f.raw, &p)
+			if p.UserID == w.bobID && p.Status == want {
+				return
+			}
+		}
+	}
+	status("online")
+	bob.ws.Write(context.Background(), websocket.MessageText, []byte(`{"type":"away"}`))
+	status("away")
+	var got struct{ Statuses map[string]string }
+	must(t, w.ann.JSON("GET", fmt.Sprint("/api/v1/users/presence?ids=", w.bobID, ",999"), nil, &got), 200)
+	if got.Statuses[fmt.Sprint(w.bobID)] != "away" || got.Statuses["999"] != "offline" {
+		t.Fatalf("presence API: %+v", got)
+	}
+	bob.ws.Close(websocket.StatusNormalClosure, "")
+	status("offline")
 }
