@@ -6,7 +6,9 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"strings"
+	"sync/atomic"
 	"unicode/utf8"
 
 	"golang.org/x/crypto/argon2"
@@ -32,6 +34,26 @@ const (
 // logins must not take a small machine's memory.
 var hashSlots = make(chan struct{}, 2)
 
+// hashing counts hashes in progress; the last one to finish hands the
+// memory back to the system.
+var hashing atomic.Int32
+
+// idKey is argon2.IDKey within the concurrency bound. Each hash allocates
+// its whole memory cost at once; left to the garbage collector, those 19 MiB
+// would stay in the process for minutes after a login, so when no other hash
+// is running they are returned to the operating system at once (a
+// collection of a small heap costs about a millisecond; logins are rare).
+func idKey(pw, salt []byte, time, memory uint32, threads uint8, keyLen uint32) []byte {
+	hashSlots <- struct{}{}
+	hashing.Add(1)
+	key := argon2.IDKey(pw, salt, time, memory, threads, keyLen)
+	<-hashSlots
+	if hashing.Add(-1) == 0 {
+		go debug.FreeOSMemory()
+	}
+	return key
+}
+
 // ValidatePassword checks a new password's length.
 func ValidatePassword(pw string) error {
 	switch {
@@ -54,9 +76,7 @@ func HashPassword(pw string) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
 	}
-	hashSlots <- struct{}{}
-	key := argon2.IDKey([]byte(pw), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
-	<-hashSlots
+	key := idKey([]byte(pw), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
 	b64 := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, argonMemory, argonTime, argonThreads,
 		b64.EncodeToString(salt), b64.EncodeToString(key)), nil
@@ -74,9 +94,7 @@ func CheckPassword(encoded, pw string) bool {
 	if err != nil {
 		return false
 	}
-	hashSlots <- struct{}{}
-	got := argon2.IDKey([]byte(pw), salt, p.time, p.memory, p.threads, uint32(len(want)))
-	<-hashSlots
+	got := idKey([]byte(pw), salt, p.time, p.memory, p.threads, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1
 }
 
@@ -116,6 +134,9 @@ func decodeHash(encoded string) (argonParams, []byte, []byte, error) {
 
 // dummyHash is checked against when a login names no user, so that the
 // answer takes as long as for a real user and does not reveal who exists.
-var dummyHash, _ = HashPassword("not a real password, only for timing")
+// It is a constant (made once with HashPassword) rather than computed at
+// start: hashing costs 19 MiB and tens of milliseconds that a start does not
+// need to pay.
+const dummyHash = "$argon2id$v=19$m=19456,t=2,p=1$MB8jxHNpQrW5C/gfb9YiDg$48vdmUI6R9P//ry0sRP/l3NbYBQFbk8Yi6IGK6SwD80"
 
 func subtleEq(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
