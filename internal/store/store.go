@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -43,11 +44,45 @@ type Store struct {
 	dialect Dialect
 	w, r    querier
 	db      *db    // nil inside a transaction
+	stmts   *db    // where prepared statements are cached (SQLite only; the parent's inside a transaction)
 	path    string // SQLite file
 }
 
 type db struct {
 	write, read *sql.DB
+	// SQLite statements, prepared once per pool (see stmt).
+	readStmts, writeStmts stmtCache
+}
+
+// stmtCache holds prepared statements by query text. It stops growing at
+// maxStmts: queries built with a variable number of placeholders (IN lists,
+// search) are then run unprepared.
+type stmtCache struct {
+	m sync.Map
+	n atomic.Int32
+}
+
+const maxStmts = 512
+
+// stmt returns the prepared statement of q on pool, preparing it the first
+// time; nil when the cache is full or preparing failed.
+func (c *stmtCache) stmt(ctx context.Context, pool *sql.DB, q string) *sql.Stmt {
+	if v, ok := c.m.Load(q); ok {
+		return v.(*sql.Stmt)
+	}
+	if c.n.Load() >= maxStmts {
+		return nil
+	}
+	st, err := pool.PrepareContext(ctx, q)
+	if err != nil {
+		return nil
+	}
+	if v, loaded := c.m.LoadOrStore(q, st); loaded {
+		st.Close()
+		return v.(*sql.Stmt)
+	}
+	c.n.Add(1)
+	return st
 }
 
 // Options tune Open.
@@ -87,7 +122,9 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	}
 	s := &Store{dialect: dia, w: d.write, r: d.read, db: d}
 	if dia == SQLite {
-		s.path = strings.TrimPrefix(dsn, "sqlite:")
+		// modernc's SQLite compiles a statement on every call unless it is
+		// prepared; PostgreSQL's driver caches prepared statements itself.
+		s.path, s.stmts = strings.TrimPrefix(dsn, "sqlite:"), d
 	}
 	if err := s.Ping(ctx); err != nil {
 		s.Close()
@@ -131,7 +168,7 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}
-	if err := fn(&Store{dialect: s.dialect, w: t, r: t}); err != nil {
+	if err := fn(&Store{dialect: s.dialect, w: t, r: t, stmts: s.stmts}); err != nil {
 		_ = t.Rollback()
 		return err
 	}
@@ -169,25 +206,81 @@ func (s *Store) q(query string) string {
 	return out
 }
 
+// writer returns what runs a write: a cached prepared statement when there
+// is one (in a transaction, bound to it), else the querier itself.
+func (s *Store) writer(ctx context.Context, query string) querier {
+	if s.stmts == nil {
+		return s.w
+	}
+	if tx, ok := s.w.(*sql.Tx); ok {
+		// The transaction holds the writer's only connection: preparing
+		// through the pool would wait for it for ever. Use a statement
+		// prepared earlier, bound to the transaction, or none.
+		if v, ok := s.stmts.writeStmts.m.Load(query); ok {
+			return stmtQuerier{tx.StmtContext(ctx, v.(*sql.Stmt))}
+		}
+		return s.w
+	}
+	st := s.stmts.writeStmts.stmt(ctx, s.stmts.write, query)
+	if st == nil {
+		return s.w
+	}
+	return stmtQuerier{st}
+}
+
+// reader is writer for reads; inside a transaction reads go through it.
+func (s *Store) reader(ctx context.Context, query string) querier {
+	if s.stmts == nil {
+		return s.r
+	}
+	if s.db == nil { // in a transaction: read what it wrote
+		return s.writer(ctx, query)
+	}
+	if st := s.stmts.readStmts.stmt(ctx, s.stmts.read, query); st != nil {
+		return stmtQuerier{st}
+	}
+	return s.r
+}
+
+// stmtQuerier runs a prepared statement behind the querier interface (the
+// query text is already in the statement).
+type stmtQuerier struct{ st *sql.Stmt }
+
+func (q stmtQuerier) ExecContext(ctx context.Context, _ string, args ...any) (sql.Result, error) {
+	return q.st.ExecContext(ctx, args...)
+}
+
+func (q stmtQuerier) QueryContext(ctx context.Context, _ string, args ...any) (*sql.Rows, error) {
+	return q.st.QueryContext(ctx, args...)
+}
+
+func (q stmtQuerier) QueryRowContext(ctx context.Context, _ string, args ...any) *sql.Row {
+	return q.st.QueryRowContext(ctx, args...)
+}
+
 func (s *Store) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	res, err := s.w.ExecContext(ctx, s.q(query), args...)
+	q := s.q(query)
+	res, err := s.writer(ctx, q).ExecContext(ctx, q, args...)
 	return res, s.mapErr(err)
 }
 
 // insert runs an INSERT … RETURNING id and returns the id.
 func (s *Store) insert(ctx context.Context, query string, args ...any) (int64, error) {
 	var id int64
-	err := s.w.QueryRowContext(ctx, s.q(query), args...).Scan(&id)
+	q := s.q(query)
+	err := s.writer(ctx, q).QueryRowContext(ctx, q, args...).Scan(&id)
 	return id, s.mapErr(err)
 }
 
 func (s *Store) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	rows, err := s.r.QueryContext(ctx, s.q(query), args...)
+	q := s.q(query)
+	rows, err := s.reader(ctx, q).QueryContext(ctx, q, args...)
 	return rows, s.mapErr(err)
 }
 
 func (s *Store) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
-	return s.r.QueryRowContext(ctx, s.q(query), args...)
+	q := s.q(query)
+	return s.reader(ctx, q).QueryRowContext(ctx, q, args...)
 }
 
 // scanner is what *sql.Row and *sql.Rows have in common.
