@@ -18,7 +18,7 @@ func TestShellInBrowser(t *testing.T) {
 	ctx := testutil.NewBrowser(t)
 	var (
 		loc, heading, sidebar string
-		inlineScripts        int
+		inlineScripts         int
 	)
 	err := chromedp.Do(ctx,
 		chromedp.Navigate(srv.URL+"/"),

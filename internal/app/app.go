@@ -127,7 +127,7 @@ func (a *App) handler() (http.Handler, error) {
 	netw := httpx.Network{Trusted: a.Config.Trusted(), ForceSecure: len(a.Config.BaseURL) > 8 && a.Config.BaseURL[:8] == "https://"}
 	base := a.BaseURL()
 	mux := http.NewServeMux()
-	w, err := web.New(web.Deps{Auth: a.Auth, Accounts: a.Accounts, Net: netw, Log: a.Log, BaseURL: base, SessionMaxAge: SessionMaxAge})
+	w, err := web.New(web.Deps{Auth: a.Auth, Accounts: a.Accounts, Chat: a.Chat, Net: netw, Log: a.Log, BaseURL: base, SessionMaxAge: SessionMaxAge})
 	if err != nil {
 		return nil, err
 	}

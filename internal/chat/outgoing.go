@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"ruche/internal/access"
 	"slices"
 	"strconv"
 	"strings"
@@ -195,6 +196,12 @@ func (o *Outgoing) dispatch(ctx context.Context, p PostView) error {
 		if !slices.Contains(h.TriggerWords, word) {
 			continue
 		}
+		// A hook sends only what its creator may read now: someone removed
+		// from the channel or the team, or disabled, must not keep receiving
+		// its posts through a hook made earlier.
+		if !o.creatorMayRead(ctx, h, c.ID) {
+			continue
+		}
 		// An address refused anyway is not claimed: another node's dispatcher
 		// (in tests, one allowed to reach loopback) may send it.
 		if !o.mayReach(h.CallbackURL) {
@@ -232,6 +239,18 @@ func (o *Outgoing) dispatch(ctx context.Context, p PostView) error {
 		}
 	}
 	return nil
+}
+
+func (o *Outgoing) creatorMayRead(ctx context.Context, h model.OutgoingHook, channelID int64) bool {
+	creator, err := o.s.st.User(ctx, h.CreatedBy)
+	if err != nil {
+		return false
+	}
+	if _, _, err := o.s.channel(ctx, access.ActorOf(creator), channelID, access.ReadChannel); err != nil {
+		o.log.Info("outgoing hook: its creator may not read the channel; not sent", "hook_id", h.ID, "channel_id", channelID)
+		return false
+	}
+	return true
 }
 
 // outgoingRequest is what a receiver gets: Slack's outgoing webhook fields,

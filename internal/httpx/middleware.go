@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -113,25 +114,46 @@ func acceptsGzip(r *http.Request) bool {
 	return false
 }
 
+// minCompress is the smallest body worth compressing: below it, gzip's
+// header and the CPU cost more than they save.
+const minCompress = 1024
+
+// compressWriter holds back the start of an eligible response until it knows
+// whether the body reaches minCompress bytes.
 type compressWriter struct {
 	http.ResponseWriter
-	gz      *gzip.Writer
-	decided bool
+	status   int
+	decided  bool // eligibility known
+	eligible bool
+	started  bool // headers sent downstream
+	buf      []byte
+	gz       *gzip.Writer
+}
+
+func (c *compressWriter) decide(status int) {
+	c.decided, c.status = true, status
+	h := c.Header()
+	small := false
+	if n, err := strconv.Atoi(h.Get("Content-Length")); err == nil && n < minCompress {
+		small = true
+	}
+	c.eligible = status != http.StatusNoContent && status != http.StatusNotModified && status >= 200 &&
+		h.Get("Content-Encoding") == "" && compressible(h.Get("Content-Type")) && !small
 }
 
 func (c *compressWriter) WriteHeader(status int) {
-	if !c.decided {
-		c.decided = true
-		h := c.Header()
-		if status != http.StatusNoContent && status != http.StatusNotModified && h.Get("Content-Encoding") == "" &&
-			compressible(h.Get("Content-Type")) {
-			h.Del("Content-Length")
-			h.Set("Content-Encoding", "gzip")
-			c.gz = gzipPool.Get().(*gzip.Writer)
-			c.gz.Reset(c.ResponseWriter)
-		}
+	if c.started || c.decided {
+		return
 	}
-	c.ResponseWriter.WriteHeader(status)
+	if c.Header().Get("Content-Type") == "" && status != http.StatusNoContent && status != http.StatusNotModified {
+		c.status = status // decided at the first Write, which sniffs the type
+		return
+	}
+	c.decide(status)
+	if !c.eligible {
+		c.started = true
+		c.ResponseWriter.WriteHeader(status)
+	}
 }
 
 func (c *compressWriter) Write(b []byte) (int, error) {
@@ -139,16 +161,58 @@ func (c *compressWriter) Write(b []byte) (int, error) {
 		if c.Header().Get("Content-Type") == "" {
 			c.Header().Set("Content-Type", http.DetectContentType(b))
 		}
-		c.WriteHeader(http.StatusOK)
+		status := c.status
+		if status == 0 {
+			status = http.StatusOK
+		}
+		c.WriteHeader(status)
 	}
-	if c.gz != nil {
+	switch {
+	case c.gz != nil:
 		return c.gz.Write(b)
+	case c.started:
+		return c.ResponseWriter.Write(b)
 	}
-	return c.ResponseWriter.Write(b)
+	c.buf = append(c.buf, b...)
+	if len(c.buf) >= minCompress {
+		c.startGzip()
+	}
+	return len(b), nil
+}
+
+// startGzip sends the headers of a compressed response and what was held back.
+func (c *compressWriter) startGzip() {
+	h := c.Header()
+	h.Del("Content-Length")
+	h.Set("Content-Encoding", "gzip")
+	c.started = true
+	c.ResponseWriter.WriteHeader(c.status)
+	c.gz = gzipPool.Get().(*gzip.Writer)
+	c.gz.Reset(c.ResponseWriter)
+	_, _ = c.gz.Write(c.buf)
+	c.buf = nil
+}
+
+// release sends a held-back small body as it is.
+func (c *compressWriter) release() {
+	if c.started || (!c.decided && c.status == 0) {
+		return
+	}
+	if c.status == 0 {
+		c.status = http.StatusOK
+	}
+	c.started = true
+	c.Header().Set("Content-Length", strconv.Itoa(len(c.buf)))
+	c.ResponseWriter.WriteHeader(c.status)
+	_, _ = c.ResponseWriter.Write(c.buf)
+	c.buf = nil
 }
 
 // Flush sends what is buffered (server-sent events, long responses).
 func (c *compressWriter) Flush() {
+	if c.gz == nil && len(c.buf) > 0 {
+		c.startGzip()
+	}
 	if c.gz != nil {
 		_ = c.gz.Flush()
 	}
@@ -168,5 +232,7 @@ func (c *compressWriter) Close() {
 		_ = c.gz.Close()
 		gzipPool.Put(c.gz)
 		c.gz = nil
+		return
 	}
+	c.release()
 }

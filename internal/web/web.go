@@ -20,6 +20,7 @@ import (
 
 	"ruche/internal/account"
 	"ruche/internal/auth"
+	"ruche/internal/chat"
 	"ruche/internal/httpx"
 	"ruche/internal/i18n"
 	"ruche/internal/model"
@@ -29,6 +30,7 @@ import (
 type Deps struct {
 	Auth          *auth.Service
 	Accounts      *account.Service
+	Chat          *chat.Service // nil: the chat pages say it is coming
 	Net           httpx.Network
 	Log           *slog.Logger
 	BaseURL       string        // public URL without trailing slash, for invitation links
@@ -39,6 +41,7 @@ type Deps struct {
 type Handler struct {
 	auth     *auth.Service
 	accounts *account.Service
+	chat     *chat.Service
 	net      httpx.Network
 	log      *slog.Logger
 	baseURL  string
@@ -72,7 +75,10 @@ func New(d Deps) (*Handler, error) {
 	if err != nil {
 		return nil, fmt.Errorf("web: %w", err)
 	}
-	h := &Handler{auth: d.Auth, accounts: d.Accounts, net: d.Net, log: d.Log,
+	if err := a.addChatAssets(cat); err != nil {
+		return nil, fmt.Errorf("web: %w", err)
+	}
+	h := &Handler{auth: d.Auth, accounts: d.Accounts, chat: d.Chat, net: d.Net, log: d.Log,
 		baseURL: strings.TrimRight(d.BaseURL, "/"), maxAge: d.SessionMaxAge, cat: cat, assets: a}
 	if h.pages, err = h.parseTemplates(); err != nil {
 		return nil, fmt.Errorf("web: %w", err)
@@ -97,6 +103,10 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 
 	mux.Handle("GET /{$}", h.wrap(h.home))
 	for _, tool := range tools {
+		if tool == "chat" && h.chat != nil {
+			h.chatRoutes(mux)
+			continue
+		}
 		mux.Handle("GET /"+tool, h.wrap(h.tool(tool)))
 	}
 
