@@ -25,6 +25,7 @@ func (a *API) chatRoutes(mux *http.ServeMux) {
 	mux.Handle("POST /api/v1/channels/direct", a.signedIn(a.openDirect))
 	mux.Handle("GET /api/v1/channels/{channel}", a.signedIn(a.channel))
 	mux.Handle("PATCH /api/v1/channels/{channel}", a.signedIn(a.updateChannel))
+	mux.Handle("GET /api/v1/channels/{channel}/members", a.signedIn(a.channelMembers))
 	mux.Handle("POST /api/v1/channels/{channel}/members", a.signedIn(a.addChannelMember))
 	mux.Handle("DELETE /api/v1/channels/{channel}/members/{user}", a.signedIn(a.removeChannelMember))
 	mux.Handle("PATCH /api/v1/channels/{channel}/members/me", a.signedIn(a.memberPrefs))
@@ -398,4 +399,16 @@ func (a *API) memberPrefs(w http.ResponseWriter, r *http.Request, p auth.Princip
 		return err
 	}
 	return ok(w, m)
+}
+
+func (a *API) channelMembers(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
+	id, err := pathID(r, "channel")
+	if err != nil {
+		return err
+	}
+	m, err := a.Chat.Members(r.Context(), p.Actor(), id)
+	if err != nil {
+		return err
+	}
+	return ok(w, list(m))
 }

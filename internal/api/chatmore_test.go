@@ -261,3 +261,22 @@ func TestRetentionIsAdminOnly(t *testing.T) {
 }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+func TestChannelMembers(t *testing.T) {
+	t.Parallel()
+	w := newChatWorld(t)
+	var m struct {
+		Items []struct {
+			ID    int64
+			Login string
+			Admin bool
+		}
+	}
+	if st := w.bob.JSON("GET", fmt.Sprint("/api/v1/channels/", w.ch, "/members"), nil, &m); st != 200 || len(m.Items) != 2 ||
+		m.Items[0].Login != "ann" || !m.Items[0].Admin || m.Items[1].Login != "bob" || m.Items[1].Admin {
+		t.Fatalf("members: %d %+v", st, m.Items)
+	}
+	if st := w.eve.JSON("GET", fmt.Sprint("/api/v1/channels/", w.ch, "/members"), nil, nil); st != 404 {
+		t.Fatalf("non-member lists members of a private channel: %d", st)
+	}
+}

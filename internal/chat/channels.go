@@ -340,3 +340,36 @@ func (s *Service) MarkRead(ctx context.Context, actor access.Actor, id, postID i
 			Data: map[string]int64{"channel_id": c.ID, "last_read_id": pos}}}, nil
 	})
 }
+
+// Members lists the people in a channel the actor may read, with whether
+// each is a channel admin.
+func (s *Service) Members(ctx context.Context, actor access.Actor, id int64) ([]Member, error) {
+	c, _, err := s.channel(ctx, actor, id, access.ReadChannel)
+	if err != nil {
+		return nil, err
+	}
+	members, err := s.st.ChannelMembers(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]int64, len(members))
+	admin := make(map[int64]bool, len(members))
+	for i, m := range members {
+		ids[i], admin[m.UserID] = m.UserID, m.Admin
+	}
+	users, err := s.st.UsersByIDs(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Member, 0, len(users))
+	for _, u := range users {
+		out = append(out, Member{Author: Author{ID: u.ID, Login: u.Login, DisplayName: u.Name(), Role: u.Role}, Admin: admin[u.ID]})
+	}
+	return out, nil
+}
+
+// Member is a person in a channel.
+type Member struct {
+	Author
+	Admin bool `json:"admin"`
+}
