@@ -320,7 +320,14 @@ func (a *API) thread(w http.ResponseWriter, r *http.Request, p auth.Principal) e
 	if err != nil {
 		return err
 	}
-	return ok(w, list(posts))
+	following, err := a.Chat.Following(r.Context(), p.Actor(), id)
+	if err != nil {
+		return err
+	}
+	if posts == nil {
+		posts = []chat.PostView{}
+	}
+	return ok(w, threadResponse{Items: posts, Following: following})
 }
 
 func (a *API) postHistory(w http.ResponseWriter, r *http.Request, p auth.Principal) error {
@@ -411,4 +418,9 @@ func (a *API) channelMembers(w http.ResponseWriter, r *http.Request, p auth.Prin
 		return err
 	}
 	return ok(w, list(m))
+}
+
+type threadResponse struct {
+	Items     []chat.PostView `json:"items"`
+	Following bool            `json:"following"`
 }

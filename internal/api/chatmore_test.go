@@ -154,6 +154,17 @@ func TestThreadsSavedPinsCatchUp(t *testing.T) {
 	if len(threads.Items) != 0 {
 		t.Fatalf("bob's unread threads: %+v", threads.Items)
 	}
+	var th struct {
+		Items     []struct{ ID int64 }
+		Following bool
+	}
+	if st := w.bob.JSON("GET", fmt.Sprint("/api/v1/posts/", root, "/thread"), nil, &th); st != 200 || len(th.Items) != 3 || !th.Following {
+		t.Fatalf("bob's view of the thread: %d %+v", st, th)
+	}
+	w.bob.JSON("DELETE", fmt.Sprint("/api/v1/posts/", root, "/follow"), nil, nil)
+	if w.bob.JSON("GET", fmt.Sprint("/api/v1/posts/", root, "/thread"), nil, &th); th.Following {
+		t.Fatal("unfollow did not stick")
+	}
 	// eve may not follow a thread of a channel she is not in.
 	if st := w.eve.JSON("PUT", fmt.Sprint("/api/v1/posts/", root, "/follow"), nil, nil); st != 404 {
 		t.Fatalf("eve follows: %d", st)

@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -303,4 +304,21 @@ func (s *Service) applyRetention(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// Following reports whether the actor follows the thread of a post.
+func (s *Service) Following(ctx context.Context, actor access.Actor, postID int64) (bool, error) {
+	p, _, err := s.post(ctx, actor, postID, access.ReadChannel)
+	if err != nil {
+		return false, err
+	}
+	root := p.ID
+	if p.RootID != 0 {
+		root = p.RootID
+	}
+	st, err := s.st.ThreadState(ctx, root, actor.UserID)
+	if errors.Is(err, model.ErrNotFound) {
+		return false, nil
+	}
+	return st.Following, err
 }
