@@ -11,7 +11,14 @@ var tools = []string{"chat", "wiki", "files", "meet"}
 type homePage struct {
 	base
 	Greeting string // catalog key, by the time of day where the user is
-	Tools    []string
+	Tools    []toolTile
+}
+
+// toolTile is one tool on the home page; Ready is false while it is still
+// to be built.
+type toolTile struct {
+	Name  string
+	Ready bool
 }
 
 // home is the signed-in landing page.
@@ -28,7 +35,11 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request) error {
 	case hour < 12:
 		greeting = "home.hello_morning"
 	}
-	return h.render(w, r, "home.html", &homePage{base: base{Nav: "home"}, Greeting: greeting, Tools: tools})
+	tiles := make([]toolTile, len(tools))
+	for i, t := range tools {
+		tiles[i] = toolTile{Name: t, Ready: t == "chat" && h.chat != nil}
+	}
+	return h.render(w, r, "home.html", &homePage{base: base{Nav: "home"}, Greeting: greeting, Tools: tiles})
 }
 
 type toolPage struct {
