@@ -38,6 +38,7 @@ type Service struct {
 
 	mu       sync.RWMutex
 	branding *model.Branding // cached; nil until loaded or after a change
+	teams    TeamJoiner      // nil: invitations into teams only create the account
 }
 
 // New returns the account service.

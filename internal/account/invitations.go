@@ -18,6 +18,39 @@ type InvitationSpec struct {
 	Email     string        `json:"email"`
 	ExpiresIn time.Duration `json:"-"` // 0: never
 	SingleUse bool          `json:"single_use"`
+	TeamID    int64         `json:"team_id"` // 0: none; else accepting joins the team (team admins may invite so)
+}
+
+// TeamJoiner puts a new account in the team of its invitation (the chat
+// service does, with the team's default channel and its events).
+type TeamJoiner interface {
+	JoinInvited(ctx context.Context, teamID, userID int64) error
+}
+
+// SetTeamJoiner connects invitations to teams.
+func (s *Service) SetTeamJoiner(j TeamJoiner) { s.teams = j }
+
+// inviteCheck decides whether actor may create (or manage) an invitation of
+// this role and team: org admins always; team admins for members and guests
+// of their team.
+func (s *Service) inviteCheck(ctx context.Context, actor access.Actor, role model.Role, teamID int64) error {
+	act := access.InviteMember
+	if role == model.RoleAdmin {
+		act = access.InviteAdmin
+	}
+	err := access.Check(actor, act, access.Org{})
+	if err == nil || teamID == 0 || role == model.RoleAdmin {
+		return err
+	}
+	t, terr := s.st.Team(ctx, teamID)
+	if terr != nil {
+		return terr
+	}
+	f := access.Team{ID: t.ID, Open: t.Open, Archived: t.ArchivedAt != nil}
+	if m, merr := s.st.TeamMember(ctx, teamID, actor.UserID); merr == nil {
+		f.Member, f.Admin = true, m.Admin
+	}
+	return access.Check(actor, access.InviteTeam, f)
 }
 
 // MaxInvitationLifetime bounds ExpiresIn.
@@ -26,11 +59,7 @@ const MaxInvitationLifetime = 365 * 24 * time.Hour
 // CreateInvitation makes an invitation and returns its secret, shown once:
 // the link is <base>/invite/<secret>.
 func (s *Service) CreateInvitation(ctx context.Context, actor access.Actor, spec InvitationSpec) (string, model.Invitation, error) {
-	act := access.InviteMember
-	if spec.Role == model.RoleAdmin {
-		act = access.InviteAdmin
-	}
-	if err := access.Check(actor, act, access.Org{}); err != nil {
+	if err := s.inviteCheck(ctx, actor, spec.Role, spec.TeamID); err != nil {
 		return "", model.Invitation{}, err
 	}
 	if !spec.Role.Valid() {
@@ -44,7 +73,7 @@ func (s *Service) CreateInvitation(ctx context.Context, actor access.Actor, spec
 		return "", model.Invitation{}, &model.InvalidError{Field: "expires_in_hours", Reason: "expiry must be between 0 (never) and 365 days", Key: "err.expiry"}
 	}
 	now := s.now()
-	inv := model.Invitation{Role: spec.Role, Email: email, CreatedBy: actor.UserID, CreatedAt: now, SingleUse: spec.SingleUse}
+	inv := model.Invitation{Role: spec.Role, Email: email, CreatedBy: actor.UserID, CreatedAt: now, SingleUse: spec.SingleUse, TeamID: spec.TeamID}
 	if spec.ExpiresIn > 0 {
 		exp := now.Add(spec.ExpiresIn)
 		inv.ExpiresAt = &exp
@@ -59,18 +88,45 @@ func (s *Service) CreateInvitation(ctx context.Context, actor access.Actor, spec
 	return secret, inv, nil
 }
 
-// Invitations lists invitations (admin).
+// Invitations lists invitations: all of them for org admins, one's own
+// for team admins.
 func (s *Service) Invitations(ctx context.Context, actor access.Actor) ([]model.Invitation, error) {
-	if err := access.Check(actor, access.InviteMember, access.Org{}); err != nil {
-		return nil, err
+	if !actor.SignedIn() {
+		return nil, fmt.Errorf("account: invitations: %w", model.ErrUnauthorized)
 	}
-	return s.st.Invitations(ctx)
+	all, err := s.st.Invitations(ctx)
+	if err != nil || access.Check(actor, access.InviteMember, access.Org{}) == nil {
+		return all, err
+	}
+	own := []model.Invitation{}
+	for _, i := range all {
+		if i.CreatedBy == actor.UserID {
+			own = append(own, i)
+		}
+	}
+	if len(own) == 0 && actor.Role == model.RoleGuest {
+		return nil, fmt.Errorf("account: invitations: %w", model.ErrForbidden)
+	}
+	return own, nil
 }
 
-// RevokeInvitation makes a link unusable.
+// RevokeInvitation makes a link unusable (org admins, or its creator while
+// they may still invite so).
 func (s *Service) RevokeInvitation(ctx context.Context, actor access.Actor, id int64) error {
 	if err := access.Check(actor, access.InviteMember, access.Org{}); err != nil {
-		return err
+		list, lerr := s.st.Invitations(ctx)
+		if lerr != nil {
+			return lerr
+		}
+		found := false
+		for _, i := range list {
+			if i.ID == id && i.CreatedBy == actor.UserID && s.inviteCheck(ctx, actor, i.Role, i.TeamID) == nil {
+				found = true
+			}
+		}
+		if !found {
+			return err
+		}
 	}
 	return s.st.RevokeInvitation(ctx, id)
 }
@@ -113,5 +169,12 @@ func (s *Service) AcceptInvitation(ctx context.Context, secret string, n NewUser
 	}
 	s.log.InfoContext(ctx, "invitation accepted", "invitation_id", inv.ID, "user_id", u.ID, "role", u.Role)
 	s.emit(ctx, model.EventUserCreated, u.ID, u.ID)
+	if inv.TeamID != 0 && s.teams != nil {
+		// The account exists either way; a failure here leaves it outside
+		// the team, where a team admin can add it.
+		if err := s.teams.JoinInvited(ctx, inv.TeamID, u.ID); err != nil {
+			s.log.ErrorContext(ctx, "invited user not added to the team", "team_id", inv.TeamID, "user_id", u.ID, "err", err)
+		}
+	}
 	return u, nil
 }

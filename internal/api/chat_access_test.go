@@ -134,13 +134,13 @@ func newAccWorld(t *testing.T) *accWorld {
 	w := &accWorld{srv: testutil.NewServer(t, testutil.ServerOptions{}), c: map[string]*testutil.Client{},
 		tok: map[string]string{}, id: map[string]int64{}}
 	// Accounts: made in the store without a password (as bots are), each
-	// with a personal API token from the auth service, so that the world
-	// costs no password hashing; tim alone signs in for real (his session
-	// is ended below, and the WebSocket test ends another).
+	// with a personal API token from the auth service; tim has two real
+	// sessions (opened by the auth service as after an invitation) and an
+	// API token. The world costs no password hashing.
 	ctx := context.Background()
 	roles := map[string]model.Role{"olga": model.RoleAdmin, "gwen": model.RoleGuest}
 	now := time.Now()
-	for _, login := range []string{"olga", "ann", "bob", "carla", "gwen", "rob", "rex", "sam1", "sam2"} {
+	for _, login := range []string{"olga", "ann", "bob", "carla", "gwen", "rob", "rex", "tim", "sam1", "sam2"} {
 		role := roles[login]
 		if role == "" {
 			role = model.RoleMember
@@ -151,26 +151,29 @@ func newAccWorld(t *testing.T) *accWorld {
 			t.Fatal(err)
 		}
 		w.id[login] = u.ID
-		if login == "sam1" || login == "sam2" {
-			continue // targets, never actors
+		var names []string
+		switch login {
+		case "sam1", "sam2": // targets, never actors
+		case "tim":
+			names = []string{"timA", "tims"} // timA stays signed in; tims is ended below
+		default:
+			names = []string{login}
 		}
-		secret, _, err := w.srv.App.Auth.CreateToken(ctx, auth.Principal{User: u}, u.ID, "access tests")
-		if err != nil {
-			t.Fatal(err)
+		for _, name := range names {
+			var secret string
+			if login == "tim" {
+				secret, _, err = w.srv.App.Auth.OpenSession(ctx, u, auth.Client{IP: "127.0.0.1", UserAgent: "access test"})
+			} else {
+				secret, _, err = w.srv.App.Auth.CreateToken(ctx, auth.Principal{User: u}, u.ID, "access test")
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := w.srv.Client(t)
+			c.Bearer = secret
+			w.c[name], w.tok[name] = c, secret
 		}
-		c := w.srv.Client(t)
-		c.Bearer = secret
-		w.c[login], w.tok[login] = c, secret
 	}
-	w.id["tim"] = w.srv.CreateUser(t, "tim", model.RoleMember, pw).ID
-	login := func(name string) {
-		c := w.srv.Client(t)
-		tok := c.Login("tim", pw)
-		c.HTTP.Jar, c.CSRF, c.Bearer = nil, "", tok // bearer only: no cookie, no CSRF token
-		w.c[name], w.tok[name] = c, tok
-	}
-	login("timA") // stays signed in (the WebSocket test revokes more)
-	login("tims") // ended at the end of the setup
 	var pat struct {
 		ID    int64  `json:"id"`
 		Token string `json:"token"`

@@ -291,3 +291,64 @@ func TestChannelMembers(t *testing.T) {
 		t.Fatalf("non-member lists members of a private channel: %d", st)
 	}
 }
+
+func TestTeamAdminInvites(t *testing.T) {
+	t.Parallel()
+	w := newChatWorld(t) // ann: admin of team dev; bob: member of dev
+	var other struct{ ID int64 }
+	w.bob.JSON("POST", "/api/v1/teams", map[string]any{"name": "bobs"}, &other)
+	for _, bad := range []struct {
+		who  *testutil.Client
+		body map[string]any
+		want int
+	}{
+		{w.bob, map[string]any{"role": "member", "team_id": w.team}, 403}, // not a team admin of dev
+		{w.ann, map[string]any{"role": "member"}, 403},                    // no team: org admins only
+		{w.ann, map[string]any{"role": "admin", "team_id": w.team}, 403},  // never admins
+		{w.ann, map[string]any{"role": "member", "team_id": other.ID}, 403},
+	} {
+		if st := bad.who.JSON("POST", "/api/v1/invitations", bad.body, nil); st != bad.want {
+			t.Errorf("invitation %v: %d, want %d", bad.body, st, bad.want)
+		}
+	}
+	var inv struct {
+		ID  int64
+		URL string
+	}
+	if st := w.ann.JSON("POST", "/api/v1/invitations", map[string]any{"role": "member", "team_id": w.team, "single_use": true}, &inv); st != 201 {
+		t.Fatalf("team admin invites: %d", st)
+	}
+	var list struct{ Items []struct{ ID int64 } }
+	if st := w.ann.JSON("GET", "/api/v1/invitations", nil, &list); st != 200 || len(list.Items) != 1 {
+		t.Fatalf("team admin's invitations: %d %+v", st, list.Items)
+	}
+	if st := w.bob.JSON("DELETE", fmt.Sprint("/api/v1/invitations/", inv.ID), nil, nil); st != 403 {
+		t.Fatalf("bob revokes ann's invitation: %d", st)
+	}
+	secret := inv.URL[strings.LastIndex(inv.URL, "/")+1:]
+	newbie := w.srv.Client(t)
+	var out struct{ Token string }
+	if st := newbie.JSON("POST", "/api/v1/invitations/accept", map[string]string{"token": secret, "login": "newbie", "password": "12345678"}, &out); st != 201 {
+		t.Fatalf("accept: %d", st)
+	}
+	newbie.Bearer = out.Token
+	var teams struct {
+		Items []struct {
+			ID     int64
+			Member bool
+		}
+	}
+	newbie.JSON("GET", "/api/v1/teams", nil, &teams)
+	in := false
+	for _, tm := range teams.Items {
+		in = in || (tm.ID == w.team && tm.Member)
+	}
+	if !in {
+		t.Fatalf("the invited member is not in the team: %+v", teams.Items)
+	}
+	var side struct{ Items []struct{ Channel model.Channel } }
+	newbie.JSON("GET", "/api/v1/channels", nil, &side)
+	if len(side.Items) != 1 || side.Items[0].Channel.Name != "general" {
+		t.Fatalf("the invited member is not in general: %+v", side.Items)
+	}
+}

@@ -15,6 +15,7 @@ type invitationRequest struct {
 	Email          string     `json:"email"`
 	ExpiresInHours int        `json:"expires_in_hours"`
 	SingleUse      bool       `json:"single_use"`
+	TeamID         int64      `json:"team_id"`
 }
 
 type invitationResponse struct {
@@ -31,7 +32,7 @@ func (a *API) createInvitation(w http.ResponseWriter, r *http.Request, p auth.Pr
 		return &model.InvalidError{Field: "expires_in_hours", Reason: "must be between 0 (never) and 8760", Key: "err.expiry"}
 	}
 	secret, inv, err := a.Accounts.CreateInvitation(r.Context(), p.Actor(), account.InvitationSpec{Role: req.Role, Email: req.Email,
-		ExpiresIn: time.Duration(req.ExpiresInHours) * time.Hour, SingleUse: req.SingleUse})
+		ExpiresIn: time.Duration(req.ExpiresInHours) * time.Hour, SingleUse: req.SingleUse, TeamID: req.TeamID})
 	if err != nil {
 		return err
 	}

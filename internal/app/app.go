@@ -88,6 +88,7 @@ func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *App, err
 	a.Accounts = account.New(a.Store, a.Blobs, a.Bus, a.Auth, log, Now)
 	a.Chat = chat.New(a.Store, a.Bus, log, Now)
 	a.Chat.SetBlobs(a.Blobs)
+	a.Accounts.SetTeamJoiner(a.Chat)
 	a.Hub = realtime.New(a.Chat, a.Auth, a.Bus, log)
 	if err := a.Hub.Start(ctx); err != nil {
 		return nil, err

@@ -258,3 +258,9 @@ type memberChange struct {
 	ChannelID int64 `json:"channel_id"`
 	UserID    int64 `json:"user_id"`
 }
+
+// JoinInvited adds the account an invitation into a team just created to
+// that team (account calls it after checking the invitation).
+func (s *Service) JoinInvited(ctx context.Context, teamID, userID int64) error {
+	return s.addTeamMember(ctx, teamID, userID, false)
+}

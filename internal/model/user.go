@@ -98,6 +98,7 @@ type Invitation struct {
 	SingleUse bool       `json:"single_use"`
 	Uses      int        `json:"uses"`
 	Revoked   bool       `json:"revoked"`
+	TeamID    int64      `json:"team_id,omitempty"` // accepting joins this team
 }
 
 // Usable reports whether the invitation may still create an account at now.

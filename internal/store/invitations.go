@@ -9,24 +9,25 @@ import (
 	"ruche/internal/model"
 )
 
-const invitationColumns = "id, token_hash, role, email, created_by, created_at, expires_at, single_use, uses, revoked"
+const invitationColumns = "id, token_hash, role, email, created_by, created_at, expires_at, single_use, uses, revoked, team_id"
 
 func scanInvitation(sc scanner) (model.Invitation, error) {
 	var (
 		i       model.Invitation
 		created int64
 		expires sql.NullInt64
+		team    sql.NullInt64
 	)
-	err := sc.Scan(&i.ID, &i.TokenHash, &i.Role, &i.Email, &i.CreatedBy, &created, &expires, &i.SingleUse, &i.Uses, &i.Revoked)
-	i.CreatedAt, i.ExpiresAt = fromMS(created), fromNullMS(expires)
+	err := sc.Scan(&i.ID, &i.TokenHash, &i.Role, &i.Email, &i.CreatedBy, &created, &expires, &i.SingleUse, &i.Uses, &i.Revoked, &team)
+	i.CreatedAt, i.ExpiresAt, i.TeamID = fromMS(created), fromNullMS(expires), team.Int64
 	return i, err
 }
 
 // CreateInvitation stores an invitation.
 func (s *Store) CreateInvitation(ctx context.Context, i model.Invitation) (model.Invitation, error) {
-	id, err := s.insert(ctx, `INSERT INTO invitations (token_hash, role, email, created_by, created_at, expires_at, single_use)
-		VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		i.TokenHash, i.Role, i.Email, i.CreatedBy, ms(i.CreatedAt), nullMS(i.ExpiresAt), i.SingleUse)
+	id, err := s.insert(ctx, `INSERT INTO invitations (token_hash, role, email, created_by, created_at, expires_at, single_use, team_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		i.TokenHash, i.Role, i.Email, i.CreatedBy, ms(i.CreatedAt), nullMS(i.ExpiresAt), i.SingleUse, nullID(i.TeamID))
 	if err != nil {
 		return i, fmt.Errorf("store: create invitation: %w", err)
 	}

@@ -221,20 +221,21 @@ func (h *Handler) chatJoinTeam(w http.ResponseWriter, r *http.Request) error {
 
 type chatPage struct {
 	base
-	ChatNav  chatNav
-	C        chatChannel
-	Posts    []chatPost
-	More     bool  // older posts exist
-	EventID  int64 // where the WebSocket resumes: read before the posts
-	Unread   int64 // the first unread post, 0 if none
-	Thread   []chatPost
-	ThreadOf int64    // the open thread's root
-	Focus    int64    // the post a permalink points to
-	Template chatPost // the skeleton the script clones for new posts
-	Modules  []string
-	Words    string // the script's words for this language
-	Guest    bool
-	Composer bool // the viewer may write here
+	ChatNav   chatNav
+	C         chatChannel
+	Posts     []chatPost
+	More      bool  // older posts exist
+	EventID   int64 // where the WebSocket resumes: read before the posts
+	Unread    int64 // the first unread post, 0 if none
+	Thread    []chatPost
+	ThreadOf  int64    // the open thread's root
+	Following bool     // the viewer follows the open thread
+	Focus     int64    // the post a permalink points to
+	Template  chatPost // the skeleton the script clones for new posts
+	Modules   []string
+	Words     string // the script's words for this language
+	Guest     bool
+	Composer  bool // the viewer may write here
 }
 
 // chatComposer is a message form: the channel's, or a thread's (Root).
@@ -393,6 +394,9 @@ func (h *Handler) channelPage(w http.ResponseWriter, r *http.Request, id, postID
 	if len(thread) > 0 {
 		pg.Thread = h.postViews("t", lang, loc, p.User.ID, thread, -1, false, now)
 		pg.ThreadOf, pg.Focus = thread[0].ID, postID
+		if pg.Following, err = h.chat.Following(ctx, actor, thread[0].ID); err != nil {
+			return err
+		}
 	}
 	pg.Template = chatPost{Prefix: "p", AvClass: "av"}
 	pg.Modules = h.assets.chatModules()

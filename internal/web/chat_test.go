@@ -391,3 +391,44 @@ func TestChatUnreadBeyondPage(t *testing.T) {
 		t.Error("a new messages line for someone who wrote everything")
 	}
 }
+
+// The page carries what the scripts need for presence, saved posts and
+// following: a presence dot (labelled) beside direct messages, the Saved
+// view's button, the members button and dialog, and the thread's follow
+// button in the state the server knows.
+func TestChatPresenceSavedFollow(t *testing.T) {
+	t.Parallel()
+	w := newChatWorld(t)
+	ctx := context.Background()
+	dm, err := w.cs.OpenDirect(ctx, act(w.owner), []int64{w.member.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.post(w.member, dm, "Salut", 0)
+	root := w.post(w.member, w.general, "Un fil", 0)
+
+	p := w.ownerB.get(cpath(w.general))
+	wantStatus(t, "channel page", p, http.StatusOK)
+	checkPage(t, "channel page", p)
+	wantBody(t, "channel page", p,
+		`<span class="presence" data-user="`+itoa(w.member.ID)+`" data-status="offline"><span class="sr">Offline</span></span>`,
+		`data-act="saved"`, ">Saved<", `data-act="members"`, `id="dlg-members"`, "Members of General",
+		`data-on="Remove from saved" data-off="Save for later"`)
+	if strings.Count(p.body, `class="presence"`) != 1 {
+		t.Errorf("%d presence dots, want one (the direct message)", strings.Count(p.body, `class="presence"`))
+	}
+
+	// The thread's permalink: not followed, then followed.
+	p = w.ownerB.get("/chat/p/" + itoa(root.ID))
+	wantBody(t, "permalink", p, `data-act="follow" data-following="false"`, ">Follow</button>")
+	must(t, w.cs.Follow(ctx, act(w.owner), root.ID, true))
+	p = w.ownerB.get("/chat/p/" + itoa(root.ID))
+	wantBody(t, "followed permalink", p, `data-act="follow" data-following="true"`, ">Unfollow</button>")
+
+	// French.
+	fr := w.e.browser()
+	fr.c = w.ownerB.c
+	fr.lang = "fr"
+	p = fr.get("/chat/p/" + itoa(root.ID))
+	wantBody(t, "French permalink", p, `<span class="sr">Hors ligne</span>`, ">Ne plus suivre</button>", ">Gardés<", "Membres de General")
+}

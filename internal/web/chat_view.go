@@ -43,6 +43,7 @@ type chatLink struct {
 	External bool  // a direct message with a guest
 	LastPost int64 // the channel's newest post id (replies included)
 	LastRead int64
+	Peer     int64 // the other person of a direct message, whose presence shows
 }
 
 // Direct reports whether the link is a direct or group message.
@@ -350,6 +351,9 @@ func (h *Handler) buildNav(lang string, me int64, guest bool, teams []chat.TeamV
 			Muted: s.Member.Muted, Notify: s.Member.Notify, Current: c.ID == current, Archived: c.ArchivedAt != nil, LastPost: c.LastPostID, LastRead: s.Member.LastReadID}
 		if l.Direct() {
 			l.Title, l.External = h.directTitle(lang, c, me, names)
+			if peers := directPeers(c, me); c.Kind == model.ChannelDirect && len(peers) == 1 {
+				l.Peer = peers[0]
+			}
 		} else if t := perTeam[c.TeamID]; t != nil && !l.Muted {
 			t.Unread = t.Unread || l.Unread > 0
 			t.Mentions += l.Mentions

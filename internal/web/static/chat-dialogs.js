@@ -1,9 +1,11 @@
 // The chat's dialogs: browse and join channels, create a channel, start a
-// direct or group message, a channel's settings, leaving a channel.
+// direct or group message, add people, the channel's members, a channel's
+// settings, leaving a channel.
 
 import { $, $$, el, state, t, debounce, learn } from "./chat-util.js";
 import { api, items, errorText } from "./chat-api.js";
 import { initials } from "./chat-render.js";
+import { dot, load as loadPresence } from "./chat-presence.js";
 
 let go = () => {};
 
@@ -141,6 +143,7 @@ async function createChannel(e) {
 
 const picked = new Map();
 let adding = false;
+let current = new Set(); // when adding people: the channel's members, left out of the results
 
 export function newDirect(add = false) {
   const d = openDialog("dlg-direct");
@@ -156,6 +159,40 @@ export function newDirect(add = false) {
   $("#direct-q").value = "";
   $("#direct-go").disabled = true;
   $("#direct-q").focus();
+  current = new Set();
+  if (add) {
+    const channel = state.channel;
+    members().then((ms) => {
+      if (channel === state.channel) current = new Set(ms.map((m) => m.id));
+    }, () => {});
+  }
+}
+
+const members = () => items(`/api/v1/channels/${state.channel}/members`);
+
+// showMembers lists the channel's members with their presence.
+export async function showMembers() {
+  const d = openDialog("dlg-members");
+  if (!d) return;
+  const list = $("#members-list");
+  list.replaceChildren(el("li", { class: "row none", text: t("chat.loading") }));
+  let ms;
+  try {
+    ms = await members();
+  } catch (err) {
+    list.replaceChildren(el("li", { class: "row none", text: errorText(err) }));
+    return;
+  }
+  ms.forEach(learn);
+  const name = (m) => m.display_name || m.login;
+  ms.sort((a, b) => name(a).localeCompare(name(b), state.lang));
+  list.replaceChildren(...(ms.length ? ms.map((m) => el("li", { class: "row member" },
+    el("span", { class: "av-wrap" }, el("span", { class: `av av-${m.id % 8}`, "aria-hidden": "true", text: initials(name(m)) }), dot(m.id)),
+    el("div", { class: "row-main" }, el("strong", { text: name(m) }), el("span", { class: "meta", text: `@${m.login}` }),
+      m.role === "guest" ? el("span", { class: "badge ext", text: t("chat.external") }) : null,
+      m.admin ? el("span", { class: "badge", text: t("chat.members.admin") }) : null)))
+    : [el("li", { class: "row none", text: t("chat.members.none") })]));
+  loadPresence();
 }
 
 async function searchPeople() {
@@ -168,7 +205,7 @@ async function searchPeople() {
     out.replaceChildren(el("li", { class: "row none", text: errorText(err) }));
     return;
   }
-  users = users.filter((u) => u.id !== state.me && !u.disabled && !picked.has(u.id));
+  users = users.filter((u) => u.id !== state.me && !u.disabled && !picked.has(u.id) && !(adding && current.has(u.id)));
   users.forEach(learn);
   out.replaceChildren(...(users.length ? users.map((u) => el("li", { class: "row" },
     el("span", { class: `av av-${u.id % 8}`, "aria-hidden": "true", text: initials(u.display_name || u.login) }),

@@ -1,5 +1,6 @@
-// The side panel: a thread (its root, replies and a reply composer) or
-// search results. On a phone it takes the whole screen, with a back button.
+// The side panel: a thread (its root, replies, a reply composer and a
+// follow button) or other views: search results, catch-up, followed
+// threads, saved posts. On a phone it takes the whole screen, with a back button.
 
 import { $, $$, el, state, t, announce, nameOf, wide } from "./chat-util.js";
 import { api, get, items, errorText } from "./chat-api.js";
@@ -19,6 +20,7 @@ function show(mode, title) {
   side.hidden = false;
   side.dataset.mode = mode;
   $("#side-title").textContent = title;
+  $("#follow").hidden = mode !== "thread";
   chat().classList.add("has-side");
   chat().dataset.view = "side";
 }
@@ -34,6 +36,28 @@ export function init() {
   for (const a of $$("#thread-list article")) a.dataset.replies = 0;
 }
 
+// setFollow shows whether you follow the open thread.
+function setFollow(on) {
+  const b = $("#follow");
+  b.dataset.following = String(on);
+  b.textContent = t(on ? "chat.unfollow" : "chat.follow");
+}
+
+// toggleFollow follows or stops following the open thread.
+export async function toggleFollow(b) {
+  const id = root;
+  const on = b.dataset.following !== "true";
+  b.disabled = true;
+  try {
+    await api(on ? "PUT" : "DELETE", `/api/v1/posts/${id}/follow`);
+    if (root === id) setFollow(on);
+  } catch (err) {
+    announce(errorText(err));
+  } finally {
+    b.disabled = false;
+  }
+}
+
 export async function open(id, { focus = true } = {}) {
   root = id;
   show("thread", t("chat.thread"));
@@ -42,9 +66,12 @@ export async function open(id, { focus = true } = {}) {
   $("#side .composer")?.remove();
   $("#side .sp-view")?.remove();
   list.hidden = false;
+  setFollow(false);
   try {
-    const posts = await items(`/api/v1/posts/${id}/thread`);
+    const data = await get(`/api/v1/posts/${id}/thread`);
+    const posts = data?.items || [];
     if (root !== id) return;
+    setFollow(!!data?.following);
     list.replaceChildren();
     for (const p of posts) append(list, postElement(p, "t"));
     for (const r of $$(".replies", list)) r.hidden = true;
@@ -65,6 +92,7 @@ export async function open(id, { focus = true } = {}) {
 }
 
 function sent(p) {
+  setFollow(true); // replying follows the thread
   apply({ type: "post.created", data: p });
 }
 
@@ -121,7 +149,7 @@ export function apply(ev) {
 
 // view shows the panel in a mode other than a thread and returns its
 // (emptied) content box.
-function view(mode, title) {
+function view(mode, title, focus = mode !== "search") {
   root = 0;
   show(mode, title);
   $("#thread-list").hidden = true;
@@ -134,7 +162,7 @@ function view(mode, title) {
   }
   box.replaceChildren(el("p", { class: "sp-note", text: t("chat.loading") }));
   box.hidden = false;
-  if (mode !== "search") $("#side-title").focus();
+  if (focus) $("#side-title").focus();
   return box;
 }
 
@@ -233,4 +261,47 @@ export async function followed() {
 // refreshThreads follows changes while the threads view is open.
 export function refreshThreads() {
   if ($("#side")?.dataset.mode === "threads" && !$("#side").hidden) followed();
+}
+
+// --- saved posts
+
+// saved are the ids of the posts you saved: from the saved list and from
+// post.saved events (the post menu offers to save or unsave).
+export const saved = new Set();
+
+export async function loadSaved() {
+  const posts = await items("/api/v1/users/me/saved");
+  saved.clear();
+  for (const p of posts) saved.add(p.id);
+  return posts;
+}
+
+// savedView lists your saved posts, each linked to its place.
+export async function savedView(focus = true) {
+  const box = view("saved", t("chat.saved.title"), focus);
+  let posts;
+  try {
+    posts = await loadSaved();
+  } catch (err) {
+    box.replaceChildren(el("p", { class: "sp-note", role: "alert", text: errorText(err) }));
+    return;
+  }
+  if ($("#side").dataset.mode !== "saved") return;
+  box.replaceChildren(...(posts.length ? posts.map((p) => el("div", { class: "result saved", "data-post": p.id },
+    el("div", { class: "result-head" },
+      el("a", { class: "result-link", href: `/chat/p/${p.id}` }, channelName(p.channel_id) ? t("chat.search.in", { name: channelName(p.channel_id) }) : t("chat.search.open")),
+      el("button", { type: "button", class: "btn small", "data-act": "unsave", "data-post": p.id }, t("chat.unsave"))),
+    shown(p))) : [el("p", { class: "sp-note", text: t("chat.saved.none") })]));
+}
+
+// setSaved records a post saved or unsaved (here or in another tab).
+export function setSaved(id, on) {
+  if (on) saved.add(id);
+  else saved.delete(id);
+  if ($("#side")?.dataset.mode === "saved" && !$("#side").hidden) {
+    if (on) savedView(false);
+    else $(`#side .result[data-post="${id}"]`)?.remove();
+    const box = $("#side .sp-view");
+    if (box && !box.children.length) box.append(el("p", { class: "sp-note", text: t("chat.saved.none") }));
+  }
 }

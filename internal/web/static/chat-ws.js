@@ -11,7 +11,7 @@ let timer = 0;
 
 // connect starts following events after since. on.event gets each event,
 // on.resync is called when the page must reload its data, on.status with
-// "live" or "offline", on.failing when connecting keeps failing (signed out?).
+// "live" or "offline", on.open once connected, on.failing when connecting keeps failing (signed out?).
 export function connect(since, on) {
   lastID = since;
   handlers = on;
@@ -50,6 +50,7 @@ function open() {
       case "hello":
         attempt = 0;
         handlers.status?.("live");
+        handlers.open?.();
         // Without a resume point nothing was replayed: whatever happened
         // before this socket is in the page only if nothing happened at all.
         if (lastID === 0 && ev.event_id > 0) handlers.resync?.();

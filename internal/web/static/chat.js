@@ -10,6 +10,7 @@ import * as list from "./chat-list.js";
 import * as sidebar from "./chat-sidebar.js";
 import * as side from "./chat-side.js";
 import * as dialogs from "./chat-dialogs.js";
+import * as presence from "./chat-presence.js";
 import { setup, edit } from "./chat-composer.js";
 import { openPicker } from "./chat-emoji.js";
 import { react, markMentions } from "./chat-render.js";
@@ -22,8 +23,11 @@ async function start() {
   readState();
   await loadWords(state.words);
   init();
+  presence.watch();
+  side.loadSaved().catch(() => {});
   connect(state.event, {
     event: onEvent,
+    open: presence.connected,
     resync: () => go(location.pathname, { replace: true }).then(() => seen(state.event)),
     status: connection,
     failing: async () => {
@@ -60,6 +64,7 @@ function init({ navTop = 0 } = {}) {
   drawTyping();
   const form = $("#chat-main .composer");
   if (form) setup(form, 0, (p) => list.insert(p));
+  presence.load();
   if (wide() && !state.thread) $("#msg")?.focus({ preventScroll: true });
 }
 
@@ -111,6 +116,7 @@ function isChatLink(a) {
 
 function onEvent(ev) {
   if (ev.type === "typing") return typing(ev);
+  if (ev.type === "presence") return presence.update(ev);
   if (swapping) {
     buffer.push(ev);
     return;
@@ -149,6 +155,9 @@ function dispatch(ev) {
       break;
     case "thread.updated":
       side.refreshThreads();
+      break;
+    case "post.saved":
+      side.setSaved(d.post_id, d.saved);
       break;
     case "channel.read":
       sidebar.onRead(d);
@@ -326,6 +335,12 @@ function action(b, e) {
       return side.catchUp();
     case "threads":
       return side.followed();
+    case "saved":
+      return side.savedView();
+    case "follow":
+      return side.toggleFollow(b);
+    case "members":
+      return dialogs.showMembers();
     case "mark-read":
       return side.markRead(b);
     case "pin": {
@@ -336,10 +351,24 @@ function action(b, e) {
       }, (err) => toast(errorText(err)));
       return;
     }
-    case "save":
+    case "save": {
       closeMenu();
-      api("PUT", `/api/v1/posts/${id}/saved`).then(() => toast(t("chat.saved")), (err) => toast(errorText(err)));
+      const on = !side.saved.has(id);
+      api(on ? "PUT" : "DELETE", `/api/v1/posts/${id}/saved`).then(() => {
+        side.setSaved(id, on);
+        toast(t(on ? "chat.saved" : "chat.unsaved"));
+      }, (err) => toast(errorText(err)));
       return;
+    }
+    case "unsave": {
+      const post = Number(b.dataset.post);
+      b.disabled = true;
+      api("DELETE", `/api/v1/posts/${post}/saved`).then(() => side.setSaved(post, false), (err) => {
+        b.disabled = false;
+        toast(errorText(err));
+      });
+      return;
+    }
     case "settings":
       return dialogs.settings();
     case "leave":
@@ -390,6 +419,8 @@ function openMenu(b, post) {
   pin.hidden = !state.member;
   const label = $("span", pin);
   label.textContent = $(".badge.pin", post).hidden ? label.dataset.off : label.dataset.on;
+  const save = $("[data-act=save] span", menu);
+  save.textContent = side.saved.has(Number(post.dataset.id)) ? save.dataset.on : save.dataset.off;
   b.closest(".post-actions").append(menu);
   menu.hidden = false;
   b.setAttribute("aria-expanded", "true");
