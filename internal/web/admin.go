@@ -320,6 +320,11 @@ type invitationsPage struct {
 }
 
 func (h *Handler) invitationsPage(r *http.Request, f invitationForm) (*invitationsPage, error) {
+	// The organisation's invitations page is for org admins (team admins
+	// invite into their team through the API).
+	if err := adminOnly(r, access.InviteMember, access.Org{}); err != nil {
+		return nil, err
+	}
 	list, err := h.accounts.Invitations(r.Context(), httpx.Actor(r))
 	now := time.Now()
 	views := make([]invitationView, len(list))
