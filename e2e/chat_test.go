@@ -125,6 +125,21 @@ func TestChatInBrowsers(t *testing.T) {
 		t.Errorf("%d inline scripts or style attributes (%v)", n, err)
 	}
 
+	// Presence: Ana sees Ben online beside their direct message and in the channel's members.
+	call(t, api, "POST", "/api/v1/channels/direct", map[string]any{"user_ids": []int64{ben.ID}}, nil, http.StatusOK)
+	online := fmt.Sprintf(`.presence[data-user="%d"][data-status=online]`, ben.ID)
+	waitFor(t, a, "Ben online beside the direct message", `document.querySelector('#nav-direct-list `+online+`') !== null`)
+	run(t, a, `document.querySelector("[data-act=members]").click()`)
+	waitFor(t, a, "Ben online among the members", `document.querySelector('#members-list `+online+`') !== null`)
+	run(t, a, `document.querySelector("#dlg-members").close()`)
+
+	// Ana saves a post; it is in her Saved view.
+	run(t, a, `postWith("le devis est arrivé").querySelector("[data-act=menu]").click()`)
+	run(t, a, `document.querySelector("#post-menu [data-act=save]").click()`)
+	waitFor(t, a, "the post saved", `document.querySelector(".toast")?.textContent === "Saved."`)
+	run(t, a, `document.querySelector("#chat-nav [data-act=saved]").click()`)
+	waitFor(t, a, "the Saved view", `(v => v && v.textContent.includes("le devis est arrivé"))(document.querySelector("#side[data-mode=saved] .sp-view"))`)
+
 	// A guest: only the shared channel; the private one does not exist for them.
 	do(t, b, "log out", chromedp.Navigate(srv.URL+"/profile"), chromedp.WaitVisible(chromedp.CSS(`form[action="/logout"] button`)),
 		chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)), chromedp.WaitVisible(chromedp.ID("password")))

@@ -413,7 +413,7 @@ func TestChatPresenceSavedFollow(t *testing.T) {
 	wantBody(t, "channel page", p,
 		`<span class="presence" data-user="`+itoa(w.member.ID)+`" data-status="offline"><span class="sr">Offline</span></span>`,
 		`data-act="saved"`, ">Saved<", `data-act="members"`, `id="dlg-members"`, "Members of General",
-		`data-on="Remove from saved" data-off="Save for later"`)
+		`data-when-on="Remove from saved" data-when-off="Save for later"`, `data-when-on="Unpin"`)
 	if strings.Count(p.body, `class="presence"`) != 1 {
 		t.Errorf("%d presence dots, want one (the direct message)", strings.Count(p.body, `class="presence"`))
 	}

@@ -7,6 +7,7 @@
 // be applied again after the sidebar was replaced by a newer copy.
 
 import { $, $$, state, t, debounce } from "./chat-util.js";
+import { load as loadPresence } from "./chat-presence.js";
 
 export const link = (id) => $(`#chat-nav a.ch[data-id="${id}"]`);
 const num = (a, k) => Number(a.dataset[k] || 0);
@@ -134,6 +135,7 @@ export const refresh = debounce(async () => {
     const again = pending;
     pending = null;
     init();
+    loadPresence();
     for (const [ev, viewing] of again) onPost(ev, viewing);
   } catch {
     // The next change tries again.

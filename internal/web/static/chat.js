@@ -418,9 +418,9 @@ function openMenu(b, post) {
   const pin = $("[data-act=pin]", menu);
   pin.hidden = !state.member;
   const label = $("span", pin);
-  label.textContent = $(".badge.pin", post).hidden ? label.dataset.off : label.dataset.on;
+  label.textContent = $(".badge.pin", post).hidden ? label.dataset.whenOff : label.dataset.whenOn;
   const save = $("[data-act=save] span", menu);
-  save.textContent = side.saved.has(Number(post.dataset.id)) ? save.dataset.on : save.dataset.off;
+  save.textContent = side.saved.has(Number(post.dataset.id)) ? save.dataset.whenOn : save.dataset.whenOff;
   b.closest(".post-actions").append(menu);
   menu.hidden = false;
   b.setAttribute("aria-expanded", "true");
