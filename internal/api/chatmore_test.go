@@ -346,7 +346,9 @@ func TestTeamAdminInvites(t *testing.T) {
 	if !in {
 		t.Fatalf("the invited member is not in the team: %+v", teams.Items)
 	}
-	var side struct{ Items []struct{ Channel model.Channel } }
+	var side struct {
+		Items []struct{ Channel model.Channel }
+	}
 	newbie.JSON("GET", "/api/v1/channels", nil, &side)
 	if len(side.Items) != 1 || side.Items[0].Channel.Name != "general" {
 		t.Fatalf("the invited member is not in general: %+v", side.Items)
