@@ -142,7 +142,17 @@ func (s *Service) Invitation(ctx context.Context, secret string) (model.Invitati
 	if errors.Is(err, model.ErrNotFound) || (err == nil && !inv.Usable(s.now())) {
 		return inv, errInvitationGone
 	}
-	return inv, err
+	if err != nil {
+		return inv, err
+	}
+	// A link is worth what its creator may still do: someone removed from
+	// the team, demoted or disabled since cannot get people in through a
+	// link made before.
+	creator, err := s.st.User(ctx, inv.CreatedBy)
+	if err != nil || s.inviteCheck(ctx, access.ActorOf(creator), inv.Role, inv.TeamID) != nil {
+		return inv, errInvitationGone
+	}
+	return inv, nil
 }
 
 // AcceptInvitation creates the invitee's account with the invitation's

@@ -1,9 +1,18 @@
 package api_test
 
 // Access tests of the chat: every chat endpoint of the API (chat.go,
-// chatmore.go, hooks.go, search.go) and the WebSocket, tried by every kind
-// of actor, with the exact status the rules of internal/access/chat.go give
-// and a check that no answer carries what the actor may not read.
+// chatmore.go, hooks.go, search.go, and team invitations), the incoming
+// webhook URL, outgoing webhook deliveries, presence and the WebSocket,
+// tried by every kind of actor, with the exact status the rules of
+// internal/access/chat.go give, a check that no answer carries what the
+// actor may not read, and, for refused changes, that nothing changed.
+//
+//	TestAccessMatrix             every endpoint × every actor (table below)
+//	TestAccessIncomingHookTokens POST /hooks/{token}: wrong, deleted, disabled, blind creator
+//	TestAccessDirectMessages     who may open a conversation with whom
+//	TestAccessWebSocket          live events, typing, notifications, presence, resume, revocation
+//	TestAccessOutgoingHooks      a hook sends only what its creator may read now
+//	TestAccessTeamInvitations    a team admin's link dies with their right to invite
 //
 // The world (newAccWorld):
 //
@@ -497,6 +506,10 @@ func (w *accWorld) snapHooks(channel int64) func(t *testing.T) string {
 	}
 }
 
+func (w *accWorld) snapInvitations(t *testing.T) string {
+	return w.snapStore(t, func(ctx context.Context) (any, error) { return w.srv.App.Store.Invitations(ctx) })
+}
+
 func (w *accWorld) snapFile(id int64) func(t *testing.T) string {
 	return func(t *testing.T) string {
 		return w.snapStore(t, func(ctx context.Context) (any, error) {
@@ -676,6 +689,12 @@ func TestAccessMatrix(t *testing.T) {
 			want: "olga=200 ann=200 bob=403 carla=404 gwen=403 rob=403 rex=404"},
 		{name: "PATCH dm", method: "PATCH", path: ch(w.dm), body: map[string]any{"header": "pwned"}, snap: w.snapChannel(w.dm),
 			want: "olga=404 ann=403 bob=403 carla=404 gwen=404 rob=404 rex=404"},
+		{name: "GET #secret members", method: "GET", path: ch(w.secret, "/members"), want: accSec(200, 200)},
+		{name: "GET dm members", method: "GET", path: ch(w.dm, "/members"), want: accSec(200, 200)},
+		{name: "GET #town members", method: "GET", path: ch(w.town, "/members"), seers: "-",
+			want: "olga=200 ann=200 bob=200 carla=404 gwen=404 rob=200 rex=404"},
+		{name: "GET #client members", method: "GET", path: ch(w.client, "/members"), seers: "-",
+			want: "olga=200 ann=200 bob=200 carla=404 gwen=200 rob=200 rex=404"},
 		{name: "add to #secret", method: "POST", snap: w.snapChannel(w.secret),
 			per: func(a string) accReq {
 				who := a // everyone tries to join (add themself)…
@@ -913,6 +932,41 @@ func TestAccessMatrix(t *testing.T) {
 			body: map[string]any{"disabled": true}, seers: "-", snap: w.snapHooks(w.secret), want: accAll(404)},
 		{name: "DELETE outgoing hook via another channel", method: "DELETE", path: ch(w.bobGeneral, "/outgoing-hooks/", w.o1),
 			seers: "-", snap: w.snapHooks(w.secret), want: accAll(404)},
+		// Team invitations: a way into a team, for org admins and the team's admins.
+		{name: "invite member into dev", method: "POST", path: "/api/v1/invitations", body: map[string]any{"role": "member", "team_id": w.dev},
+			seers: "-", snap: w.snapInvitations, want: "olga=201 ann=201 bob=403 carla=403 gwen=403 rob=403 rex=403"},
+		{name: "invite guest into dev", method: "POST", path: "/api/v1/invitations", body: map[string]any{"role": "guest", "team_id": w.dev},
+			seers: "-", snap: w.snapInvitations, want: "olga=201 ann=201 bob=403 carla=403 gwen=403 rob=403 rex=403"},
+		{name: "invite admin into dev", method: "POST", path: "/api/v1/invitations", body: map[string]any{"role": "admin", "team_id": w.dev},
+			seers: "-", snap: w.snapInvitations, want: fmt.Sprintf(accOrgAdminOnly, 201)},
+		{name: "invite member into ops", method: "POST", path: "/api/v1/invitations", body: map[string]any{"role": "member", "team_id": w.ops},
+			seers: "-", snap: w.snapInvitations, want: fmt.Sprintf(accOrgAdminOnly, 201)},
+		{name: "invite member into bobteam", method: "POST", path: "/api/v1/invitations", body: map[string]any{"role": "member", "team_id": w.bobTeam},
+			seers: "-", snap: w.snapInvitations, want: "olga=201 ann=403 bob=201 carla=403 gwen=403 rob=403 rex=403"},
+		{name: "invite member, no team", method: "POST", path: "/api/v1/invitations", body: map[string]any{"role": "member"},
+			seers: "-", snap: w.snapInvitations, want: fmt.Sprintf(accOrgAdminOnly, 201)},
+		{name: "GET invitations", method: "GET", path: "/api/v1/invitations", seers: "-",
+			want: "olga=200 ann=200 bob=200 carla=200 gwen=403 rob=200 rex=200",
+			check: func(t *testing.T, a string, status int, body []byte) {
+				var out struct {
+					Items []struct {
+						CreatedBy int64 `json:"created_by"`
+					}
+				}
+				_ = json.Unmarshal(body, &out)
+				for _, it := range out.Items {
+					if a != "olga" && it.CreatedBy != w.id[a] {
+						t.Errorf("LEAK: %s lists an invitation of user %d: %.300s", a, it.CreatedBy, body)
+					}
+				}
+			}},
+		{name: "revoke invitation", method: "DELETE", seers: "-", snap: w.snapInvitations,
+			per: func(a string) accReq {
+				id := w.create(t, "ann", "POST", "/api/v1/invitations", map[string]any{"role": "member", "team_id": w.dev}, 201)
+				return accReq{path: P("/api/v1/invitations/", id)}
+			},
+			want: "olga=204 ann=204 bob=403 carla=403 gwen=403 rob=403 rex=403"},
+
 		{name: "GET bots", method: "GET", path: "/api/v1/bots", seers: "-", want: fmt.Sprintf(accOrgAdminOnly, 200)},
 		{name: "POST bots", method: "POST", seers: "-",
 			per:  func(a string) accReq { return accReq{path: "/api/v1/bots", body: map[string]any{"login": "bot-" + a}} },
@@ -1519,4 +1573,77 @@ func TestAccessOutgoingHooks(t *testing.T) {
 			t.Error("LEAK: olga, who may not read #secret, receives its posts through an outgoing webhook she made")
 		}
 	})
+}
+
+// TestAccessTeamInvitations: a team admin's invitation into their (closed)
+// team lets people in only while its creator may still invite so: once they
+// are removed from the team, no longer its admin, or disabled, the link is
+// as good as revoked (404), or a removed admin could come back through a
+// link made earlier, under a new account, and read the team again.
+func TestAccessTeamInvitations(t *testing.T) {
+	t.Parallel()
+	w := newAccWorld(t)
+	invite := func(who string, team int64) string {
+		var out struct{ URL string }
+		if err := json.Unmarshal(w.call(t, who, "POST", "/api/v1/invitations", map[string]any{"role": "member", "team_id": team}, 201), &out); err != nil {
+			t.Fatal(err)
+		}
+		i := strings.LastIndex(out.URL, "/invite/")
+		if i < 0 {
+			t.Fatalf("invitation url %q", out.URL)
+		}
+		return out.URL[i+len("/invite/"):]
+	}
+	n := 0
+	var lastBody []byte
+	accept := func(t *testing.T, secret string) (int, int64) {
+		n++
+		var out struct {
+			User struct{ ID int64 }
+		}
+		resp, body := w.srv.Client(t).Do("POST", "/api/v1/invitations/accept", map[string]any{"token": secret, // a new browser each time
+			"login": fmt.Sprint("newcomer", n), "password": "a long enough password"})
+		lastBody = body
+		_ = json.Unmarshal(body, &out)
+		return resp.StatusCode, out.User.ID
+	}
+	inTeam := func(team, user int64) bool {
+		_, err := w.srv.App.Store.TeamMember(context.Background(), team, user)
+		return err == nil
+	}
+
+	// Working links first: the checks below would be blind otherwise.
+	if st, id := accept(t, invite("bob", w.bobTeam)); st != 201 || !inTeam(w.bobTeam, id) {
+		t.Fatalf("bob's invitation into bobteam: %d, in the team: %v", st, inTeam(w.bobTeam, id))
+	}
+
+	// Each case: a team whose admin made a link, then lost the right to invite.
+	cases := []struct {
+		name, admin string
+		lose        func(team int64)
+	}{
+		{"admin removed from the team", "carla", func(team int64) {
+			w.call(t, "olga", "DELETE", fmt.Sprint("/api/v1/teams/", team, "/members/", w.id["carla"]), nil, 204)
+		}},
+		{"admin demoted to member", "rob", func(team int64) {
+			w.call(t, "olga", "POST", fmt.Sprint("/api/v1/teams/", team, "/members"), map[string]any{"user_id": w.id["rob"], "admin": false}, 204)
+		}},
+		{"admin disabled", "rex", func(int64) {
+			w.call(t, "olga", "PATCH", fmt.Sprint("/api/v1/users/", w.id["rex"]), map[string]any{"disabled": true}, 200)
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			team := w.create(t, c.admin, "POST", "/api/v1/teams", map[string]any{"name": "closed-" + c.admin}, 201)
+			secret := invite(c.admin, team)
+			c.lose(team)
+			st, id := accept(t, secret)
+			if st != 404 {
+				t.Errorf("the invitation of a team admin who lost the right: %d, want 404 (%s)", st, lastBody)
+			}
+			if id != 0 && inTeam(team, id) {
+				t.Errorf("LEAK: an account made through %s's stale invitation joined their former (closed) team", c.admin)
+			}
+		})
+	}
 }
