@@ -325,13 +325,27 @@ func (h *Hub) replay(ctx context.Context, c *conn, since int64) error {
 // enqueue queues v for the connection; false when its buffer is full (the
 // connection is then closed: the client reconnects and replays).
 func (h *Hub) enqueue(c *conn, v any) bool {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false) // frames are read by scripts, never pasted into HTML
-	if err := enc.Encode(v); err != nil {
+	data, err := encode(v)
+	if err != nil {
 		return false
 	}
-	data := bytes.TrimRight(b.Bytes(), "\n")
+	return h.enqueueBytes(c, data)
+}
+
+// encode makes a frame of v. Frames are read by scripts, never pasted into
+// HTML: <, > and & stay as they are, which keeps post frames small.
+func encode(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(b.Bytes(), "\n"), nil
+}
+
+// enqueueBytes queues an encoded frame (shared, never modified).
+func (h *Hub) enqueueBytes(c *conn, data []byte) bool {
 	select {
 	case c.send <- data:
 		return true
@@ -464,6 +478,11 @@ func (h *Hub) recipients(ctx context.Context, channelID, userID int64) []int64 {
 // deliver sends a logged event to the connections of its recipients.
 func (h *Hub) deliver(ctx context.Context, e chat.WireEvent) {
 	users := h.recipients(ctx, e.ChannelID, e.UserID)
+	data, err := encode(e) // once for all its recipients
+	if err != nil {
+		h.log.Error("websocket: encode event", "event_id", e.ID, "err", err)
+		return
+	}
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	for _, u := range users {
@@ -471,8 +490,8 @@ func (h *Hub) deliver(ctx context.Context, e chat.WireEvent) {
 			c.mu.Lock()
 			if c.replaying {
 				c.pending = append(c.pending, e)
-			} else if e.ID > c.lastID {
-				h.enqueueRaw(c, e)
+			} else if e.ID > c.lastID && h.enqueueBytes(c, data) {
+				c.lastID = e.ID
 			}
 			c.mu.Unlock()
 		}
@@ -486,6 +505,10 @@ func (h *Hub) onEphemeral(m bus.Message) {
 		return
 	}
 	users := h.recipients(context.Background(), e.ChannelID, 0)
+	data, err := encode(e)
+	if err != nil {
+		return
+	}
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	for _, u := range users {
@@ -495,7 +518,7 @@ func (h *Hub) onEphemeral(m bus.Message) {
 		for c := range h.conns[u] {
 			c.mu.Lock()
 			if !c.replaying {
-				h.enqueue(c, e)
+				h.enqueueBytes(c, data)
 			}
 			c.mu.Unlock()
 		}

@@ -214,7 +214,10 @@ func (h *Hub) onPresence(m bus.Message) {
 // that user: members see everyone (they may list people); guests only the
 // people they share a channel with.
 func (h *Hub) tellPresence(user int64, st string) {
-	ev := presenceEvent{Type: "presence", UserID: user, Status: st}
+	data, err := encode(presenceEvent{Type: "presence", UserID: user, Status: st})
+	if err != nil {
+		return
+	}
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	for viewer, set := range h.conns {
@@ -226,7 +229,7 @@ func (h *Hub) tellPresence(user int64, st string) {
 			}
 			c.mu.Lock()
 			if !c.replaying {
-				h.enqueue(c, ev)
+				h.enqueueBytes(c, data)
 			}
 			c.mu.Unlock()
 		}
