@@ -31,6 +31,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"foundation", "startup time, idle memory, bytes on the wire of the shell, hot-path micro-benchmarks", foundation},
+		{"chat", "chat load: posts/s, delivery latency over WebSockets, history latency, memory per connection", chat},
 	}
 }
 

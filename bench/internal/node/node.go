@@ -258,3 +258,47 @@ func ReadCPU(pid int) (CPU, error) {
 	}
 	return c, nil
 }
+
+// clockTick is the unit of the times in /proc/PID/stat (USER_HZ): 100 per
+// second on every Linux the tool runs on.
+const clockTick = 10 * time.Millisecond
+
+// Times is the CPU time a process has used so far, as /proc/PID/stat counts
+// it: in user space and in the kernel, over all its threads, including
+// threads that have ended (unlike ReadCPU). The unit is 10 ms.
+type Times struct {
+	User, System time.Duration
+}
+
+// Total is user plus system time.
+func (t Times) Total() time.Duration { return t.User + t.System }
+
+// Sub is the CPU time used between two readings.
+func (t Times) Sub(before Times) Times {
+	return Times{User: t.User - before.User, System: t.System - before.System}
+}
+
+// ReadTimes reads utime and stime of /proc/PID/stat.
+func ReadTimes(pid int) (Times, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return Times{}, fmt.Errorf("node: %w", err)
+	}
+	// The command name (field 2) is in parentheses and may hold spaces:
+	// count the fields after its closing parenthesis.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return Times{}, fmt.Errorf("node: /proc/%d/stat: unexpected %q", pid, b)
+	}
+	f := strings.Fields(string(b[i+1:]))
+	// After the name: state(3) ppid … utime(14) stime(15), so f[11], f[12].
+	if len(f) < 13 {
+		return Times{}, fmt.Errorf("node: /proc/%d/stat: too few fields", pid)
+	}
+	ut, err1 := strconv.ParseInt(f[11], 10, 64)
+	st, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return Times{}, fmt.Errorf("node: /proc/%d/stat: unexpected %q", pid, b)
+	}
+	return Times{User: time.Duration(ut) * clockTick, System: time.Duration(st) * clockTick}, nil
+}

@@ -41,3 +41,24 @@ func TestReadCPU(t *testing.T) {
 		t.Errorf("no CPU time counted for a busy loop: before %+v, after %+v", before, after)
 	}
 }
+
+func TestReadTimes(t *testing.T) {
+	before, err := ReadTimes(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := 0
+	for i := range 200_000_000 {
+		x += i % 7
+	}
+	after, err := ReadTimes(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := after.Sub(before); d.Total() <= 0 || d.User < 0 || d.System < 0 || x == 0 {
+		t.Errorf("no CPU time counted for a busy loop: before %+v, after %+v", before, after)
+	}
+	if _, err := ReadTimes(-1); err == nil {
+		t.Error("no error for a process that cannot exist")
+	}
+}
