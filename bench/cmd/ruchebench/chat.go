@@ -220,10 +220,10 @@ type scenarioResult struct {
 	withIdleGo  map[string]float64
 	tIdleOpen   time.Duration
 
-	loads     []loadResult
-	end       node.Status
-	errors    int
-	errorHead []string
+	loads                                     []loadResult
+	end                                       node.Status
+	errors                                    int
+	errorHead                                 []string
 	frames, frameBytes, postFrames, postBytes int64
 }
 

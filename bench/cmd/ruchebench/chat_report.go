@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -31,13 +32,24 @@ const (
 	anchorConnectedRSS   = "165 MB"
 )
 
-func (c chatReport) sqlite() *scenarioResult {
+// scenario is the scenario run on the database named db, or nil.
+func (c chatReport) scenario(db string) *scenarioResult {
 	for i := range c.scenarios {
-		if c.scenarios[i].database == "SQLite" {
+		if c.scenarios[i].database == db {
 			return &c.scenarios[i]
 		}
 	}
 	return nil
+}
+
+// load is the scenario's load run at rate.
+func (s *scenarioResult) load(rate float64) (loadResult, bool) {
+	for _, l := range s.loads {
+		if l.rate == rate {
+			return l, true
+		}
+	}
+	return loadResult{}, false
 }
 
 // pctCore is CPU time over a window as a percentage of one core.
@@ -66,7 +78,8 @@ func writeChat(b *strings.Builder, c chatReport) {
 		"Each load run is measured over %s after %s of warm-up.\n\n",
 		o.users, plural(o.teams, "team"), o.channels, held, compression, o.posters, o.sockets, o.duration, o.warmup)
 
-	sq := c.sqlite()
+	sq, pg := c.scenario("SQLite"), c.scenario("PostgreSQL")
+	// Each row: figure, SQLite, target, result, PostgreSQL, anchor.
 	var rows [][]string
 	anchorScenario := o.users == 200 && o.sockets == 200 && o.channels == 10 && o.posters == 20
 	verdict := func(ok bool) string {
@@ -75,20 +88,36 @@ func writeChat(b *strings.Builder, c chatReport) {
 		}
 		return report.Verdict(ok)
 	}
+	onPG := func(rate float64, f func(loadResult) string) string {
+		if pg != nil {
+			if l, ok := pg.load(rate); ok {
+				return f(l)
+			}
+		}
+		return "—"
+	}
 	if sq != nil {
 		for _, l := range sq.loads {
 			if l.rate == 0 {
 				rows = append(rows,
 					[]string{fmt.Sprintf("accepted posts/s, %d posters, closed loop", l.posters), fmt.Sprintf("%.0f", l.postsPerSecond()),
-						fmt.Sprintf("≥ %d", targetPostsPerSecond), verdict(l.postsPerSecond() >= targetPostsPerSecond), anchorPostsPerSecond},
-					[]string{"delivery p50, closed loop", report.Ms(l.delivery.P50), "—", "", anchorDeliveryP50},
+						fmt.Sprintf("≥ %d", targetPostsPerSecond), verdict(l.postsPerSecond() >= targetPostsPerSecond),
+						onPG(0, func(l loadResult) string { return fmt.Sprintf("%.0f", l.postsPerSecond()) }), anchorPostsPerSecond},
+					[]string{"delivery p50, closed loop", report.Ms(l.delivery.P50), "—", "",
+						onPG(0, func(l loadResult) string { return report.Ms(l.delivery.P50) }), anchorDeliveryP50},
 					[]string{"delivery p99, closed loop", report.Ms(l.delivery.P99), "≤ " + report.Ms(targetDeliveryP99),
-						verdict(l.delivery.P99 <= targetDeliveryP99 && l.delivered == l.expected), anchorDeliveryP99})
-			} else if l.rate == anchorRate {
-				rows = append(rows, []string{fmt.Sprintf("delivery p99 at %g posts/s", l.rate), report.Ms(l.delivery.P99),
-					"≤ " + report.Ms(targetRateP99), verdict(l.delivery.P99 <= targetRateP99 && l.delivered == l.expected), anchorRateP99})
+						verdict(l.delivery.P99 <= targetDeliveryP99 && l.delivered == l.expected),
+						onPG(0, func(l loadResult) string { return report.Ms(l.delivery.P99) }), anchorDeliveryP99})
 			} else {
-				rows = append(rows, []string{fmt.Sprintf("delivery p99 at %g posts/s", l.rate), report.Ms(l.delivery.P99), "—", "", "—"})
+				target, v, anchor := "—", "", "—"
+				if l.rate == anchorRate {
+					target, v, anchor = "≤ "+report.Ms(targetRateP99), verdict(l.delivery.P99 <= targetRateP99 && l.delivered == l.expected), anchorRateP99
+				}
+				rows = append(rows, []string{fmt.Sprintf("delivery p99 at %g posts/s (p50)", l.rate),
+					fmt.Sprintf("%s (%s)", report.Ms(l.delivery.P99), report.Ms(l.delivery.P50)), target, v,
+					onPG(l.rate, func(l loadResult) string {
+						return fmt.Sprintf("%s (%s)", report.Ms(l.delivery.P99), report.Ms(l.delivery.P50))
+					}), anchor})
 			}
 		}
 	}
@@ -106,23 +135,38 @@ func writeChat(b *strings.Builder, c chatReport) {
 				t, v = "≤ "+report.Ms(target), report.Verdict(pt.random.P50 <= target)
 			}
 			rows = append(rows, []string{fmt.Sprintf("history page (60 posts) p50, %s posts in the channel (random pages; newest page %s)",
-				thousands(pt.posts), fmtMs(pt.newest.P50)), fmtMs(pt.random.P50), t, v, anchor})
+				thousands(pt.posts), fmtMs(pt.newest.P50)), fmtMs(pt.random.P50), t, v, "—", anchor})
 		}
 	}
 	if sq != nil {
+		pgMB := func(f func(*scenarioResult) int64) string {
+			if pg == nil {
+				return "—"
+			}
+			return report.MB(f(pg))
+		}
 		rows = append(rows,
 			[]string{fmt.Sprintf("VmRSS idle (restarted on the workspace, %s idle)", o.settle), report.MB(sq.idle.VmRSS),
-				"≤ " + report.MB(targetChatIdleRSS), report.Verdict(sq.idle.VmRSS <= targetChatIdleRSS), anchorIdleRSS},
+				"≤ " + report.MB(targetChatIdleRSS), report.Verdict(sq.idle.VmRSS <= targetChatIdleRSS),
+				pgMB(func(s *scenarioResult) int64 { return s.idle.VmRSS }), anchorIdleRSS},
 			[]string{fmt.Sprintf("VmRSS with the %d users connected", sq.users), report.MB(sq.connected.VmRSS),
-				"≤ " + report.MB(targetConnectedRSS), verdict(sq.connected.VmRSS <= targetConnectedRSS), anchorConnectedRSS})
+				"≤ " + report.MB(targetConnectedRSS), verdict(sq.connected.VmRSS <= targetConnectedRSS),
+				pgMB(func(s *scenarioResult) int64 { return s.connected.VmRSS }), anchorConnectedRSS})
 		if sq.idleSockets > 0 {
 			added := sq.withIdle.VmRSS - sq.connected.VmRSS
 			rows = append(rows, []string{fmt.Sprintf("VmRSS added by %s idle WebSockets", thousands(sq.idleSockets)),
 				fmt.Sprintf("%s (%.1f kB each)", report.MB(added), float64(added)/float64(sq.idleSockets)/1e3),
-				"≤ " + report.MB(targetIdleSocketsRSS), idleVerdict(sq.idleSockets, added), "—"})
+				"≤ " + report.MB(targetIdleSocketsRSS), idleVerdict(sq.idleSockets, added), "—", "—"})
 		}
 	}
-	report.Table(b, []string{"figure", "Ruche (SQLite)", "target", "result", "Mattermost 5.37 + PostgreSQL 15 (anchor)"}, rows)
+	head := []string{"figure", "Ruche (SQLite)", "target", "result", "Ruche (PostgreSQL, no target)", "Mattermost 5.37 + PostgreSQL 15 (anchor)"}
+	if pg == nil {
+		head = slices.Delete(head, 4, 5)
+		for i := range rows {
+			rows[i] = slices.Delete(rows[i], 4, 5)
+		}
+	}
+	report.Table(b, head, rows)
 	fmt.Fprintf(b, "\nThe anchor was measured on the same kind of 2-CPU machine with its generator beside it; the targets are the issue's. "+
 		"A delivery target counts as met only if every delivery arrived.\n")
 
@@ -313,7 +357,7 @@ func writeChatMemory(b *strings.Builder, s *scenarioResult) {
 
 func writeHistory(b *strings.Builder, h historyResult, o chatOptions) {
 	fmt.Fprintf(b, "\n### Channel history\n\n")
-	fmt.Fprintf(b, "One channel whose posts were written by %d users (made, with the team and the channel, through the API in %s). "+
+	fmt.Fprintf(b, "One channel whose posts were written by %d users (made and signed in, with the team and the channel, through the API in %s). "+
 		"The posts themselves were written with the store (`store.CreatePost` and `AddReaction` in transactions of %s, ruche stopped): "+
 		"one in ten is a reply in a thread, one in four has one to three reactions; messages are the chat lines of the load runs, "+
 		"rendered as the server renders them. Then ruche starts and one member signed in with a bearer token asks "+
@@ -354,7 +398,7 @@ func writeChatMethod(b *strings.Builder, c chatReport) {
 		"with nothing forced (no GC); the Go heap and goroutines come from `/metrics` just after.\n")
 	b.WriteString("- PostgreSQL (when `--database` is given): the same scenario in a fresh schema (`search_path`), dropped at the end; " +
 		"the CPU of the PostgreSQL backends serving ruche (found by `application_name`) is added up from `/proc/PID/stat`.\n")
-	b.WriteString("- Run it again with `go run ./bench/cmd/ruchebench chat --database postgres://postgres@127.0.0.1:5432/test?sslmode=disable " +
+	b.WriteString("- Run it again with `go run ./bench/cmd/ruchebench chat --database 'postgres://postgres@127.0.0.1:5432/test?sslmode=disable' " +
 		"--out docs/benchmarks.md`; bench/README.md lists the flags.\n")
 }
 
