@@ -65,7 +65,7 @@ func whom(c model.Channel, author int64, members []model.ChannelMember, mentione
 
 // notify publishes the notifications of a new post (after its commit).
 func (s *Service) notify(ctx context.Context, c model.Channel, v PostView, mentioned, byName []int64) {
-	members, err := s.st.ChannelMembers(ctx, c.ID)
+	members, err := s.st.MembersToNotify(ctx, c.ID, !c.Kind.InTeam(), mentioned)
 	if err != nil {
 		s.log.ErrorContext(ctx, "notify: members", "channel_id", c.ID, "err", err)
 		return

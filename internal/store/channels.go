@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"ruche/internal/model"
@@ -257,4 +258,32 @@ func (s *Store) SetMemberPrefs(ctx context.Context, m model.ChannelMember) error
 		return fmt.Errorf("store: member prefs: %w", err)
 	}
 	return nil
+}
+
+// MembersToNotify lists the memberships of a channel that may be notified
+// of a post: those notified of every post (set to "all", or by default in
+// direct and group messages) and those in mentioned. The rest need no look.
+func (s *Store) MembersToNotify(ctx context.Context, channelID int64, direct bool, mentioned []int64) ([]model.ChannelMember, error) {
+	q := "SELECT " + memberColumns + " FROM channel_members m WHERE m.channel_id = ? AND (m.notify = ? OR (? AND m.notify = ?)"
+	args := []any{channelID, model.NotifyAll, direct, model.NotifyDefault}
+	if len(mentioned) > 0 {
+		q += " OR m.user_id IN (?" + strings.Repeat(", ?", len(mentioned)-1) + ")"
+		for _, u := range mentioned {
+			args = append(args, u)
+		}
+	}
+	q += ") ORDER BY m.user_id"
+	out, err := queryAll(ctx, s, func(sc scanner) (model.ChannelMember, error) {
+		var (
+			m      model.ChannelMember
+			joined int64
+		)
+		err := sc.Scan(memberDest(&m, &joined)...)
+		m.JoinedAt = fromMS(joined)
+		return m, err
+	}, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: members to notify: %w", err)
+	}
+	return out, nil
 }

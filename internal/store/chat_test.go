@@ -201,3 +201,45 @@ func TestEventLog(t *testing.T) {
 		}
 	})
 }
+
+func TestMembersToNotify(t *testing.T) {
+	testutil.ForEachStore(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		now := time.Now()
+		var ids []int64
+		for _, l := range []string{"u1", "u2", "u3", "u4"} {
+			u, _ := st.CreateUser(ctx, newUser(l, model.RoleMember))
+			ids = append(ids, u.ID)
+		}
+		c, _ := st.CreateChannel(ctx, model.Channel{Kind: model.ChannelGroup, Name: "g", CreatedAt: now, UpdatedAt: now},
+			[]model.ChannelMember{{UserID: ids[0], JoinedAt: now}, {UserID: ids[1], JoinedAt: now}, {UserID: ids[2], JoinedAt: now}, {UserID: ids[3], JoinedAt: now}})
+		set := func(u int64, n model.NotifyLevel) {
+			if err := st.SetMemberPrefs(ctx, model.ChannelMember{ChannelID: c.ID, UserID: u, Notify: n}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		set(ids[1], model.NotifyAll)
+		set(ids[2], model.NotifyMentions)
+		set(ids[3], model.NotifyNone)
+		got := func(direct bool, mentioned []int64) []int64 {
+			ms, err := st.MembersToNotify(ctx, c.ID, direct, mentioned)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []int64
+			for _, m := range ms {
+				out = append(out, m.UserID)
+			}
+			return out
+		}
+		if g := got(false, nil); len(g) != 1 || g[0] != ids[1] {
+			t.Fatalf("team channel, no mention: %v", g)
+		}
+		if g := got(true, nil); len(g) != 2 || g[0] != ids[0] || g[1] != ids[1] {
+			t.Fatalf("group message, no mention: %v", g)
+		}
+		if g := got(false, []int64{ids[2], ids[3]}); len(g) != 3 {
+			t.Fatalf("mentions: %v", g)
+		}
+	})
+}
