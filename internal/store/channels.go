@@ -98,6 +98,16 @@ func (s *Store) UpdateChannel(ctx context.Context, c model.Channel) error {
 
 const memberColumns = "m.channel_id, m.user_id, m.admin, m.notify, m.muted, m.favorite, m.sort_order, m.last_read_id, m.mention_count, m.joined_at"
 
+func scanMember(sc scanner) (model.ChannelMember, error) {
+	var (
+		m      model.ChannelMember
+		joined int64
+	)
+	err := sc.Scan(memberDest(&m, &joined)...)
+	m.JoinedAt = fromMS(joined)
+	return m, err
+}
+
 func memberDest(m *model.ChannelMember, joined *int64) []any {
 	return []any{&m.ChannelID, &m.UserID, &m.Admin, &m.Notify, &m.Muted, &m.Favorite, &m.SortOrder, &m.LastReadID, &m.MentionCount, joined}
 }
@@ -230,24 +240,11 @@ func (s *Store) SharesChannel(ctx context.Context, a, b int64) (bool, error) {
 
 // ChannelMembers lists a channel's memberships with their preferences.
 func (s *Store) ChannelMembers(ctx context.Context, channelID int64) ([]model.ChannelMember, error) {
-	rows, err := s.query(ctx, "SELECT "+memberColumns+" FROM channel_members m WHERE m.channel_id = ? ORDER BY m.user_id", channelID)
+	out, err := queryAll(ctx, s, scanMember, "SELECT "+memberColumns+" FROM channel_members m WHERE m.channel_id = ? ORDER BY m.user_id", channelID)
 	if err != nil {
 		return nil, fmt.Errorf("store: channel members: %w", err)
 	}
-	defer rows.Close()
-	var out []model.ChannelMember
-	for rows.Next() {
-		var (
-			m      model.ChannelMember
-			joined int64
-		)
-		if err := rows.Scan(memberDest(&m, &joined)...); err != nil {
-			return nil, err
-		}
-		m.JoinedAt = fromMS(joined)
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // SetMemberPrefs saves a member's own preferences for a channel.
@@ -273,15 +270,7 @@ func (s *Store) MembersToNotify(ctx context.Context, channelID int64, direct boo
 		}
 	}
 	q += ") ORDER BY m.user_id"
-	out, err := queryAll(ctx, s, func(sc scanner) (model.ChannelMember, error) {
-		var (
-			m      model.ChannelMember
-			joined int64
-		)
-		err := sc.Scan(memberDest(&m, &joined)...)
-		m.JoinedAt = fromMS(joined)
-		return m, err
-	}, q, args...)
+	out, err := queryAll(ctx, s, scanMember, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: members to notify: %w", err)
 	}

@@ -54,20 +54,11 @@ func (s *Store) IncomingHookByHash(ctx context.Context, hash []byte) (model.Inco
 
 // IncomingHooks lists a channel's incoming webhooks, oldest first.
 func (s *Store) IncomingHooks(ctx context.Context, channelID int64) ([]model.IncomingHook, error) {
-	rows, err := s.query(ctx, "SELECT "+incomingColumns+" FROM incoming_hooks WHERE channel_id = ? ORDER BY id", channelID)
+	out, err := queryAll(ctx, s, scanIncoming, "SELECT "+incomingColumns+" FROM incoming_hooks WHERE channel_id = ? ORDER BY id", channelID)
 	if err != nil {
 		return nil, fmt.Errorf("store: incoming hooks: %w", err)
 	}
-	defer rows.Close()
-	var out []model.IncomingHook
-	for rows.Next() {
-		h, err := scanIncoming(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, h)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // SetIncomingHookDisabled turns an incoming webhook off or on again.
@@ -139,20 +130,11 @@ func (s *Store) WatchingHooks(ctx context.Context, teamID, channelID int64, publ
 }
 
 func (s *Store) outgoing(ctx context.Context, q string, args ...any) ([]model.OutgoingHook, error) {
-	rows, err := s.query(ctx, q, args...)
+	out, err := queryAll(ctx, s, scanOutgoing, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: outgoing hooks: %w", err)
 	}
-	defer rows.Close()
-	var out []model.OutgoingHook
-	for rows.Next() {
-		h, err := scanOutgoing(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, h)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // SetOutgoingHookDisabled turns an outgoing webhook off or on again.
@@ -217,20 +199,11 @@ func (s *Store) CreateBot(ctx context.Context, u model.User, t model.Token) (mod
 
 // Bots lists the bot accounts by login.
 func (s *Store) Bots(ctx context.Context) ([]model.User, error) {
-	rows, err := s.query(ctx, "SELECT "+userColumns+" FROM users WHERE bot = ? ORDER BY login", true)
+	out, err := queryAll(ctx, s, scanUser, "SELECT "+userColumns+" FROM users WHERE bot = ? ORDER BY login", true)
 	if err != nil {
 		return nil, fmt.Errorf("store: bots: %w", err)
 	}
-	defer rows.Close()
-	var out []model.User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Author is a user as a post shows them: with whether they are a bot.
