@@ -28,7 +28,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/coder/websocket"
+	"github.com/gobwas/ws"
+	"github.com/gobwas/ws/wsutil"
 
 	"ruche/internal/auth"
 	"ruche/internal/bus"
@@ -38,10 +39,9 @@ import (
 )
 
 const (
-	sendBuffer     = 256              // events queued per connection before it is dropped as too slow
-	maxFrame       = 4 << 10          // largest message a client may send
-	writeTimeout   = 10 * time.Second // a write that takes longer drops the connection
-	revalidate     = time.Minute      // how often a connection's credential is checked again
+	revalidate     = time.Minute      // how often a connection's credential is checked again, and the client pinged
+	idleTimeout    = 3 * revalidate   // a client that sends nothing, not even a pong, for this long is gone
+	readersTTL     = time.Minute      // how long a channel's members are remembered without news of them
 	replayLimit    = 2000             // more missed events than this: the client reloads
 	typingInterval = 2 * time.Second  // at most one typing event per channel and connection this often
 	ephemeral      = "chat.ephemeral" // bus subject of events not kept in the log (typing)
@@ -62,12 +62,20 @@ type Hub struct {
 	stop context.CancelFunc
 	done chan struct{}
 	pres *presence
+
+	readersMu sync.Mutex
+	readers   map[int64]cachedReaders // by channel, kept up to date by the member events
+}
+
+type cachedReaders struct {
+	ids []int64
+	at  time.Time
 }
 
 // New returns a hub; Start subscribes it to the bus.
 func New(c *chat.Service, a *auth.Service, b bus.Bus, log *slog.Logger) *Hub {
 	return &Hub{chat: c, auth: a, bus: b, log: log, conns: map[int64]map[*conn]struct{}{}, bell: make(chan struct{}, 1),
-		pres: newPresence()}
+		pres: newPresence(), readers: map[int64]cachedReaders{}}
 }
 
 // Start subscribes to the events to deliver and to the credential changes
@@ -99,6 +107,7 @@ func (h *Hub) Start(ctx context.Context) error {
 		defer close(h.done)
 		var wg sync.WaitGroup
 		wg.Go(func() { h.heartbeats(ctx) })
+		wg.Go(func() { h.keepalive(ctx) })
 		h.follow(ctx, last)
 		wg.Wait()
 	}()
@@ -159,7 +168,7 @@ func (h *Hub) Close() {
 	defer h.mu.RUnlock()
 	for _, set := range h.conns {
 		for c := range set {
-			c.close(websocket.StatusGoingAway, "server shutting down")
+			c.close(ws.StatusGoingAway, "server shutting down")
 		}
 	}
 }
@@ -175,26 +184,26 @@ func (h *Hub) Connections() int {
 	return n
 }
 
-// conn is one WebSocket.
+// conn is one WebSocket and the user behind it.
 type conn struct {
-	ws      *websocket.Conn
-	p       auth.Principal
-	token   string // to authenticate again
-	send    chan []byte
-	cancel  context.CancelFunc
-	closing sync.Once
+	s      *socket
+	p      auth.Principal
+	token  string // to authenticate again
+	ctx    context.Context
+	cancel context.CancelFunc
 
 	mu        sync.Mutex
 	away      bool // the client said its user is idle
 	replaying bool
-	pending   []chat.WireEvent // live events that arrived during the replay
-	lastID    int64            // newest event id sent: never send it or older again
-	typedAt   map[int64]time.Time
+	pending   []chat.WireEvent    // live events that arrived during the replay
+	lastID    int64               // newest event id sent: never send it or older again
+	typedAt   map[int64]time.Time // made on the first typing event
 }
 
 // ServeHTTP upgrades GET /api/v1/ws. The request was authenticated by the
 // session cookie or a bearer token; browsers' cross-origin upgrades are
-// refused by the library's Origin check.
+// refused. The handler returns once the connection is set up: its reader
+// goes on in a goroutine of its own, with a small stack.
 func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	p, ok := httpx.PrincipalFrom(r.Context())
 	if !ok {
@@ -213,23 +222,27 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if bearer, ok := bearerToken(r); ok {
 		token = bearer
 	}
-	ws, err := websocket.Accept(w, r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionNoContextTakeover})
-	if err != nil {
-		return // Accept wrote the error
-	}
-	ws.SetReadLimit(maxFrame)
-	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
-	c := &conn{ws: ws, p: p, token: token, send: make(chan []byte, sendBuffer), cancel: cancel, replaying: true,
-		typedAt: map[int64]time.Time{}}
-	h.add(c)
-	defer h.remove(c)
-	go h.writeLoop(ctx, c)
-	if err := h.replay(ctx, c, since); err != nil {
-		h.log.WarnContext(ctx, "websocket replay failed", "user_id", p.User.ID, "err", err)
-		c.close(websocket.StatusInternalError, "replay failed")
+	if !sameOrigin(r) {
+		httpx.WriteError(w, r, h.log, errOrigin)
 		return
 	}
-	h.readLoop(ctx, c)
+	s, err := upgrade(w, r)
+	if err != nil {
+		return // the upgrader answered
+	}
+	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
+	c := &conn{s: s, p: p, token: token, ctx: ctx, cancel: cancel, replaying: true}
+	h.add(c)
+	if err := h.replay(ctx, c, since); err != nil {
+		h.log.WarnContext(ctx, "websocket replay failed", "user_id", p.User.ID, "err", err)
+		c.close(ws.StatusInternalServerError, "replay failed")
+		h.remove(c)
+		return
+	}
+	go func() {
+		defer h.remove(c)
+		h.readLoop(c)
+	}()
 }
 
 func bearerToken(r *http.Request) (string, bool) {
@@ -263,15 +276,14 @@ func (h *Hub) remove(c *conn) {
 			delete(h.conns, c.p.User.ID)
 		}
 	}
-	c.close(websocket.StatusNormalClosure, "")
+	c.close(ws.StatusNormalClosure, "")
 	go h.presenceChanged(c.p.User.ID)
 }
 
-func (c *conn) close(code websocket.StatusCode, reason string) {
-	c.closing.Do(func() {
-		c.cancel()
-		_ = c.ws.Close(code, reason)
-	})
+// close ends the connection with a close frame, after what is queued.
+func (c *conn) close(code ws.StatusCode, reason string) {
+	c.cancel()
+	c.s.close(code, reason)
 }
 
 // hello is the first message: where the client stands in the event stream.
@@ -322,14 +334,14 @@ func (h *Hub) replay(ctx context.Context, c *conn, since int64) error {
 	return nil
 }
 
-// enqueue queues v for the connection; false when its buffer is full (the
-// connection is then closed: the client reconnects and replays).
+// enqueue queues v for the connection; false when its queue is full (the
+// connection is then dropped: the client reconnects and replays).
 func (h *Hub) enqueue(c *conn, v any) bool {
 	data, err := encode(v)
 	if err != nil {
 		return false
 	}
-	return h.enqueueBytes(c, data)
+	return c.s.send(textFrame(data))
 }
 
 // encode makes a frame of v. Frames are read by scripts, never pasted into
@@ -344,45 +356,42 @@ func encode(v any) ([]byte, error) {
 	return bytes.TrimRight(b.Bytes(), "\n"), nil
 }
 
-// enqueueBytes queues an encoded frame (shared, never modified).
-func (h *Hub) enqueueBytes(c *conn, data []byte) bool {
-	select {
-	case c.send <- data:
-		return true
-	default:
-		go c.close(websocket.StatusTryAgainLater, "too slow; reconnect")
-		return false
-	}
-}
-
 func (h *Hub) enqueueRaw(c *conn, e chat.WireEvent) {
 	if h.enqueue(c, e) && e.ID > c.lastID {
 		c.lastID = e.ID
 	}
 }
 
-func (h *Hub) writeLoop(ctx context.Context, c *conn) {
+// keepalive checks every connection's credential again and pings its
+// client, every revalidate. The bus tells at once when credentials end; this
+// catches what it might have dropped, and idle expiry. A client that answers
+// nothing is dropped by its reader's idleTimeout.
+func (h *Hub) keepalive(ctx context.Context) {
 	tick := time.NewTicker(revalidate)
 	defer tick.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case data := <-c.send:
-			wctx, cancel := context.WithTimeout(ctx, writeTimeout)
-			err := c.ws.Write(wctx, websocket.MessageText, data)
-			cancel()
-			if err != nil {
-				c.close(websocket.StatusGoingAway, "write failed")
-				return
-			}
 		case <-tick.C:
-			// The bus tells us when credentials end; this catches what it
-			// might have dropped, and idle expiry.
-			if _, err := h.auth.Authenticate(ctx, c.token); err != nil {
-				c.close(websocket.StatusPolicyViolation, "signed out")
-				return
+		}
+		h.mu.RLock()
+		var all []*conn
+		for _, set := range h.conns {
+			for c := range set {
+				all = append(all, c)
 			}
+		}
+		h.mu.RUnlock()
+		for _, c := range all {
+			if _, err := h.auth.Authenticate(ctx, c.token); err != nil {
+				if ctx.Err() != nil {
+					return
+				}
+				c.close(ws.StatusPolicyViolation, "signed out")
+				continue
+			}
+			c.s.ping()
 		}
 	}
 }
@@ -394,18 +403,22 @@ type clientMessage struct {
 	RootID    int64  `json:"root_id"`
 }
 
-func (h *Hub) readLoop(ctx context.Context, c *conn) {
+func (h *Hub) readLoop(c *conn) {
 	for {
-		typ, data, err := c.ws.Read(ctx)
+		data, op, err := c.s.read(idleTimeout)
 		if err != nil {
-			if errors.As(err, new(*websocket.CloseError)) || ctx.Err() != nil {
-				return
+			switch {
+			case errors.Is(err, wsutil.ErrFrameTooLarge), errors.Is(err, wsutil.ErrMessageTooLarge):
+				c.close(ws.StatusMessageTooBig, "message too big")
+			case errors.As(err, new(ws.ProtocolError)):
+				c.close(ws.StatusProtocolError, "bad frame")
+			case !errors.Is(err, errClosed):
+				c.s.nc.Close() // gone, or silent for too long
 			}
-			c.close(websocket.StatusMessageTooBig, "bad frame")
 			return
 		}
 		var m clientMessage
-		if typ != websocket.MessageText || json.Unmarshal(data, &m) != nil {
+		if op != ws.OpText || json.Unmarshal(data, &m) != nil {
 			h.enqueue(c, map[string]string{"type": "error", "message": "messages are JSON objects with a type"})
 			continue
 		}
@@ -413,7 +426,7 @@ func (h *Hub) readLoop(ctx context.Context, c *conn) {
 		case "ping":
 			h.enqueue(c, map[string]string{"type": "pong"})
 		case "typing":
-			h.typing(ctx, c, m)
+			h.typing(c.ctx, c, m)
 		case "away", "active":
 			c.mu.Lock()
 			changed := c.away != (m.Type == "away")
@@ -444,8 +457,8 @@ func (h *Hub) typing(ctx context.Context, c *conn, m clientMessage) {
 		c.mu.Unlock()
 		return
 	}
-	if len(c.typedAt) > 1000 {
-		clear(c.typedAt)
+	if c.typedAt == nil || len(c.typedAt) > 1000 {
+		c.typedAt = map[int64]time.Time{}
 	}
 	c.typedAt[m.ChannelID] = now
 	c.mu.Unlock()
@@ -458,11 +471,11 @@ func (h *Hub) typing(ctx context.Context, c *conn, m clientMessage) {
 }
 
 // recipients returns the users an event goes to: the members of its channel
-// and the user it is addressed to.
+// and the user it is addressed to. The result is shared: never modify it.
 func (h *Hub) recipients(ctx context.Context, channelID, userID int64) []int64 {
 	var users []int64
 	if channelID != 0 {
-		ids, err := h.chat.Readers(ctx, channelID)
+		ids, err := h.channelReaders(ctx, channelID)
 		if err != nil {
 			h.log.Error("websocket recipients", "channel_id", channelID, "err", err)
 			return nil
@@ -470,19 +483,66 @@ func (h *Hub) recipients(ctx context.Context, channelID, userID int64) []int64 {
 		users = ids
 	}
 	if userID != 0 && !slices.Contains(users, userID) {
-		users = append(users, userID)
+		users = append(slices.Clip(users), userID)
 	}
 	return users
 }
 
+// channelReaders returns a channel's members, remembered between events.
+// Every change of membership is an event in the log, which every node reads
+// in order and which forgets the channel's entry (forget) before any later
+// event is delivered; readersTTL only bounds the harm of a change that would
+// not be logged.
+func (h *Hub) channelReaders(ctx context.Context, channelID int64) ([]int64, error) {
+	now := time.Now()
+	h.readersMu.Lock()
+	r, ok := h.readers[channelID]
+	h.readersMu.Unlock()
+	if ok && now.Sub(r.at) < readersTTL {
+		return r.ids, nil
+	}
+	ids, err := h.chat.Readers(ctx, channelID)
+	if err != nil {
+		return nil, err
+	}
+	h.readersMu.Lock()
+	if len(h.readers) >= 10000 {
+		clear(h.readers)
+	}
+	h.readers[channelID] = cachedReaders{ids: slices.Clip(ids), at: now}
+	h.readersMu.Unlock()
+	return ids, nil
+}
+
+// forget drops the remembered members that an event changes.
+func (h *Hub) forget(e chat.WireEvent) {
+	h.readersMu.Lock()
+	defer h.readersMu.Unlock()
+	switch e.Type {
+	case chat.EventMemberAdded, chat.EventMemberRemoved:
+		var mc struct {
+			ChannelID int64 `json:"channel_id"`
+		}
+		if json.Unmarshal(e.Data, &mc) == nil && mc.ChannelID != 0 {
+			delete(h.readers, mc.ChannelID)
+			return
+		}
+		clear(h.readers)
+	case chat.EventTeamMemberAdded, chat.EventTeamRemoved:
+		clear(h.readers)
+	}
+}
+
 // deliver sends a logged event to the connections of its recipients.
 func (h *Hub) deliver(ctx context.Context, e chat.WireEvent) {
+	h.forget(e)
 	users := h.recipients(ctx, e.ChannelID, e.UserID)
-	data, err := encode(e) // once for all its recipients
+	data, err := encode(e)
 	if err != nil {
 		h.log.Error("websocket: encode event", "event_id", e.ID, "err", err)
 		return
 	}
+	f := textFrame(data) // once for all its recipients
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	for _, u := range users {
@@ -490,7 +550,7 @@ func (h *Hub) deliver(ctx context.Context, e chat.WireEvent) {
 			c.mu.Lock()
 			if c.replaying {
 				c.pending = append(c.pending, e)
-			} else if e.ID > c.lastID && h.enqueueBytes(c, data) {
+			} else if e.ID > c.lastID && c.s.send(f) {
 				c.lastID = e.ID
 			}
 			c.mu.Unlock()
@@ -509,6 +569,7 @@ func (h *Hub) onEphemeral(m bus.Message) {
 	if err != nil {
 		return
 	}
+	f := textFrame(data)
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	for _, u := range users {
@@ -518,7 +579,7 @@ func (h *Hub) onEphemeral(m bus.Message) {
 		for c := range h.conns[u] {
 			c.mu.Lock()
 			if !c.replaying {
-				h.enqueueBytes(c, data)
+				c.s.send(f)
 			}
 			c.mu.Unlock()
 		}
@@ -533,15 +594,13 @@ func (h *Hub) onNotify(m bus.Message) {
 	if err := json.Unmarshal(m.Data, &n); err != nil || n.UserID == 0 {
 		return
 	}
+	f := textFrame(m.Data)
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	for c := range h.conns[n.UserID] {
 		c.mu.Lock()
 		if !c.replaying {
-			select {
-			case c.send <- m.Data:
-			default:
-			}
+			c.s.send(f)
 		}
 		c.mu.Unlock()
 	}
@@ -561,7 +620,7 @@ func (h *Hub) onCredentialsEnded(m bus.Message) {
 			(c.p.SessionID != 0 && slices.Contains(ev.SessionIDs, c.p.SessionID)) ||
 			(c.p.TokenID != 0 && slices.Contains(ev.TokenIDs, c.p.TokenID))
 		if end {
-			go c.close(websocket.StatusPolicyViolation, "signed out")
+			c.close(ws.StatusPolicyViolation, "signed out")
 		}
 	}
 }

@@ -218,6 +218,7 @@ func (h *Hub) tellPresence(user int64, st string) {
 	if err != nil {
 		return
 	}
+	f := textFrame(data)
 	h.mu.RLock()
 	defer h.mu.RUnlock()
 	for viewer, set := range h.conns {
@@ -229,7 +230,7 @@ func (h *Hub) tellPresence(user int64, st string) {
 			}
 			c.mu.Lock()
 			if !c.replaying {
-				h.enqueueBytes(c, data)
+				c.s.send(f)
 			}
 			c.mu.Unlock()
 		}
