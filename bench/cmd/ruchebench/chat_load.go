@@ -15,8 +15,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/coder/websocket"
-
 	"ruche/bench/internal/node"
 	"ruche/bench/internal/report"
 )
@@ -129,43 +127,48 @@ type recorder struct {
 	pbytes atomic.Int64 // their payload
 }
 
+// frame records one message a socket received at now (Unix ns), and
+// reports whether it was a post.created frame carrying a send time.
+func (r *recorder) frame(frame []byte, now int64) bool {
+	r.frames.Add(1)
+	r.bytes.Add(int64(len(frame)))
+	sent := sentAt(frame)
+	if sent <= 0 {
+		return false
+	}
+	r.posts.Add(1)
+	r.pbytes.Add(int64(len(frame)))
+	if p := r.cur.Load(); p != nil {
+		p.received(sent, now)
+	}
+	return true
+}
+
 // socket is one WebSocket of the benchmark and its reader.
 type socket struct {
-	ws     *websocket.Conn
+	ws     *wsConn
 	hello  chan struct{}
 	done   chan struct{}
 	err    error // why reading stopped; set before done is closed
 	closed atomic.Bool
 }
 
-// wsTransport is shared by every dial (connections are hijacked).
-var wsTransport = &http.Transport{}
-
 // openSockets opens one WebSocket per token (GET /api/v1/ws with a bearer
 // token), starts their readers and waits for every hello.
 func openSockets(ctx context.Context, base string, tokens []string, compress bool, rec *recorder) ([]*socket, error) {
 	url := "ws" + strings.TrimPrefix(base, "http") + "/api/v1/ws"
-	mode := websocket.CompressionDisabled
-	if compress {
-		mode = websocket.CompressionNoContextTakeover // what a browser's permessage-deflate offer ends up as
-	}
 	socks := make([]*socket, len(tokens))
 	err := parallel(ctx, len(tokens), 8, func(ctx context.Context, i int) error {
 		dctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
-		ws, resp, err := websocket.Dial(dctx, url, &websocket.DialOptions{
-			HTTPClient:      &http.Client{Transport: wsTransport},
-			HTTPHeader:      http.Header{"Authorization": {"Bearer " + tokens[i]}},
-			CompressionMode: mode,
-		})
+		ws, err := dialWS(dctx, url, tokens[i], compress)
 		if err != nil {
-			status := 0
-			if resp != nil {
-				status = resp.StatusCode
-			}
-			return fmt.Errorf("websocket %d: %w (status %d)", i, err, status)
+			return fmt.Errorf("websocket %d: %w", i, err)
 		}
-		ws.SetReadLimit(1 << 20)
+		if compress && !ws.deflate {
+			ws.closeNow()
+			return fmt.Errorf("websocket %d: the server declined permessage-deflate (the report would say it was negotiated; --ws-compression=false measures without it)", i)
+		}
 		s := &socket{ws: ws, hello: make(chan struct{}), done: make(chan struct{})}
 		socks[i] = s
 		go s.read(rec)
@@ -195,32 +198,18 @@ func openSockets(ctx context.Context, base string, tokens []string, compress boo
 
 // read receives frames until the socket closes: the first hello is noted,
 // post.created frames of the current phase are timed, the rest is counted.
+// The time of a frame is taken once it has been read whole (and inflated).
 func (s *socket) read(rec *recorder) {
 	defer close(s.done)
-	var buf bytes.Buffer
+	defer s.ws.closeNow()
 	helloSeen := false
 	for {
-		_, r, err := s.ws.Reader(context.Background())
+		frame, err := s.ws.next()
 		if err != nil {
 			s.err = err
 			return
 		}
-		buf.Reset()
-		if _, err := buf.ReadFrom(r); err != nil {
-			s.err = err
-			return
-		}
-		now := time.Now().UnixNano()
-		frame := buf.Bytes()
-		rec.frames.Add(1)
-		rec.bytes.Add(int64(len(frame)))
-		if sent := sentAt(frame); sent > 0 {
-			rec.posts.Add(1)
-			rec.pbytes.Add(int64(len(frame)))
-			if p := rec.cur.Load(); p != nil {
-				p.received(sent, now)
-			}
-		} else if !helloSeen && bytes.Contains(frame, helloType) {
+		if !rec.frame(frame, time.Now().UnixNano()) && !helloSeen && bytes.Contains(frame, helloType) {
 			helloSeen = true
 			close(s.hello)
 		}
@@ -259,11 +248,14 @@ func closeSockets(socks []*socket) {
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			_ = s.ws.Close(websocket.StatusNormalClosure, "")
+			if s.ws.close() != nil {
+				_ = s.ws.closeNow()
+			}
 			select {
 			case <-s.done:
 			case <-time.After(10 * time.Second):
-				_ = s.ws.CloseNow()
+				_ = s.ws.closeNow()
+				<-s.done
 			}
 		})
 	}
