@@ -230,7 +230,8 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		return // the upgrader answered
 	}
-	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
+	// The connection outlives the request: it keeps nothing of it.
+	ctx, cancel := context.WithCancel(context.Background())
 	c := &conn{s: s, p: p, token: token, ctx: ctx, cancel: cancel, replaying: true}
 	h.add(c)
 	if err := h.replay(ctx, c, since); err != nil {
