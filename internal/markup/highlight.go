@@ -2,19 +2,59 @@ package markup
 
 import (
 	"bytes"
-	"strings"
+	"embed"
+	"io/fs"
 	"sync"
 	"time"
 
 	"github.com/alecthomas/chroma/v2"
 	chromahtml "github.com/alecthomas/chroma/v2/formatters/html"
-	"github.com/alecthomas/chroma/v2/lexers"
-	"github.com/alecthomas/chroma/v2/styles"
 	"github.com/yuin/goldmark/util"
 )
 
-// Code is highlighted with CSS classes only: the CSP forbids inline styles.
-var codeFormatter = chromahtml.New(chromahtml.WithClasses(true))
+// The languages and the stylesheet come from chroma, as files that go generate writes
+// (TestHighlightFiles with -update, which also checks that they are current). chroma's own
+// lexers and styles packages are not imported: at start they parse the definitions of
+// every one of their ~280 languages and ~70 styles, which costs megabytes of heap and of
+// resident binary while a server may never highlight a line.
+//
+//go:generate go test -run ^TestHighlightFiles$ -update
+//go:embed highlight/*.xml
+var highlightFS embed.FS
+
+//go:embed highlight/highlight.css
+var highlightCSS string
+
+// HighlightCSS returns the stylesheet for highlighted code: chroma's "github" theme by
+// default, "github-dark" under [data-theme=dark], and under [data-theme=auto] when the
+// system prefers dark. The web package serves it as a static file.
+func HighlightCSS() string { return highlightCSS }
+
+// languages are the lexers of highlightFS, read on the first code block that names a
+// language. Only their configurations are read then; chroma compiles a lexer's rules the
+// first time it is used.
+var languages = sync.OnceValue(func() *chroma.LexerRegistry {
+	reg := chroma.NewLexerRegistry()
+	paths, err := fs.Glob(highlightFS, "highlight/*.xml")
+	if err != nil {
+		panic(err) // a fixed, valid pattern
+	}
+	for _, p := range paths {
+		reg.Register(chroma.MustNewXMLLexer(highlightFS, p)) // embedded and tested
+	}
+	return reg
+})
+
+// lexer returns the lexer of lang (a name, alias or file extension), or nil.
+func lexer(lang string) chroma.Lexer { return languages().Get(lang) }
+
+// Code is highlighted with CSS classes only: the CSP forbids inline styles. With classes,
+// the formatter needs a style only for its own bookkeeping: the colours are in
+// HighlightCSS.
+var (
+	codeFormatter = chromahtml.New(chromahtml.WithClasses(true))
+	codeStyle     = chroma.MustNewStyle("ruche", chroma.StyleEntries{})
+)
 
 // maxHighlight bounds the code that goes through a lexer; longer blocks are shown plain.
 // A message is at most MaxLength characters, so this only matters for multi-byte text.
@@ -32,12 +72,12 @@ const highlightBudget = 250 * time.Millisecond
 // highlighted.
 const deadlineKey = "ruche-highlight-deadline"
 
-// writeCode writes a code block, highlighted when lang names a language chroma knows and
-// the deadline allows.
+// writeCode writes a code block, highlighted when lang names one of the languages and the
+// deadline allows.
 func writeCode(w util.BufWriter, lang, code string, deadline time.Time) {
 	if lang != "" && len(code) <= maxHighlight {
-		if lexer := lexers.Get(lang); lexer != nil {
-			if html, ok := highlight(lexer, code, deadline); ok {
+		if l := lexer(lang); l != nil {
+			if html, ok := highlight(l, code, deadline); ok {
 				_, _ = w.Write(html)
 				_ = w.WriteByte('\n')
 				return
@@ -70,55 +110,8 @@ func highlight(lexer chroma.Lexer, code string, deadline time.Time) ([]byte, boo
 		}
 	}
 	var buf bytes.Buffer
-	if err := codeFormatter.Format(&buf, styles.Fallback, chroma.Literator(tokens...)); err != nil {
+	if err := codeFormatter.Format(&buf, codeStyle, chroma.Literator(tokens...)); err != nil {
 		return nil, false
 	}
 	return buf.Bytes(), true
-}
-
-// Themes of the highlighting stylesheet.
-const (
-	lightStyle = "github"
-	darkStyle  = "github-dark"
-)
-
-var highlightCSS = sync.OnceValue(buildHighlightCSS)
-
-// HighlightCSS returns the stylesheet for highlighted code: the light theme by default, the
-// dark one under [data-theme=dark], and under [data-theme=auto] when the system prefers
-// dark. The web package serves it as a static file.
-func HighlightCSS() string { return highlightCSS() }
-
-func buildHighlightCSS() string {
-	f := chromahtml.New(chromahtml.WithClasses(true), chromahtml.WithCSSComments(false))
-	rules := func(style, scope string) []string {
-		var buf bytes.Buffer
-		if err := f.WriteCSS(&buf, styles.Get(style)); err != nil {
-			panic("markup: chroma CSS for " + style + ": " + err.Error()) // fixed input
-		}
-		var out []string
-		for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
-			// ".bg" is for chroma's standalone pages; here it would style any element
-			// of the application that happens to have that class.
-			if line == "" || strings.HasPrefix(line, ".bg ") {
-				continue
-			}
-			out = append(out, scope+line)
-		}
-		return out
-	}
-	var b strings.Builder
-	b.WriteString("/* Code highlighting: chroma styles " + lightStyle + " and " + darkStyle + ". */\n")
-	for _, r := range rules(lightStyle, "") {
-		b.WriteString(r + "\n")
-	}
-	for _, r := range rules(darkStyle, "[data-theme=dark] ") {
-		b.WriteString(r + "\n")
-	}
-	b.WriteString("@media (prefers-color-scheme: dark) {\n")
-	for _, r := range rules(darkStyle, "[data-theme=auto] ") {
-		b.WriteString("  " + r + "\n")
-	}
-	b.WriteString("}\n")
-	return b.String()
 }

@@ -156,7 +156,7 @@ func TestSanitizer(t *testing.T) {
 		{`<pre class="chroma" style="x"><code class="x">a</code></pre>`, `<pre class="chroma"><code>a</code></pre>`},
 	}
 	for _, tt := range tests {
-		if got := policy.Sanitize(tt.in); got != tt.want {
+		if got := policy().Sanitize(tt.in); got != tt.want {
 			t.Errorf("Sanitize(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
@@ -215,7 +215,7 @@ func TestRawHTMLRenderers(t *testing.T) {
 	src := []byte("<div onclick=x>\n<script>alert(1)</script>\n</div>\n\nsee <b onmouseover=x>bold</b>\n")
 	doc := goldmark.DefaultParser().Parse(text.NewReader(src))
 	var buf bytes.Buffer
-	if err := md.Renderer().Render(&buf, src, doc); err != nil {
+	if err := md().Renderer().Render(&buf, src, doc); err != nil {
 		t.Fatal(err)
 	}
 	want := "<p>&lt;div onclick=x&gt;\n&lt;script&gt;alert(1)&lt;/script&gt;\n&lt;/div&gt;\n</p>\n" +

@@ -15,6 +15,7 @@ import (
 	"bytes"
 	"reflect"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/yuin/goldmark"
@@ -60,7 +61,9 @@ type Resolver interface {
 	Channel(name string) (url string, ok bool)
 }
 
-var md = newMarkdown()
+// md is built on first use: with its emoji table it holds a few hundred kilobytes that a
+// server which renders nothing does not need.
+var md = sync.OnceValue(newMarkdown)
 
 func newMarkdown() goldmark.Markdown {
 	// Raw HTML is neither parsed as an HTML block nor as inline HTML: without those parsers
@@ -130,7 +133,7 @@ func parse(src []byte, r Resolver) ast.Node {
 	if r != nil {
 		pc.Set(resolverKey, r)
 	}
-	doc := md.Parser().Parse(text.NewReader(src), parser.WithContext(pc))
+	doc := md().Parser().Parse(text.NewReader(src), parser.WithContext(pc))
 	flatten(doc, 0)
 	return doc
 }
@@ -145,7 +148,7 @@ func Render(message string, r Resolver) Result {
 	var buf bytes.Buffer
 	buf.Grow(len(src) + len(src)/2 + 64)
 	doc.SetAttributeString(deadlineKey, time.Now().Add(highlightBudget))
-	if err := md.Renderer().Render(&buf, src, doc); err != nil {
+	if err := md().Renderer().Render(&buf, src, doc); err != nil {
 		// The renderer writes to memory and none of its node renderers fails: an error
 		// here is a bug. Show the message as escaped text rather than nothing.
 		buf.Reset()
@@ -153,7 +156,7 @@ func Render(message string, r Resolver) Result {
 		buf.Write(util.EscapeHTML(src))
 		buf.WriteString("</p>")
 	}
-	res.HTML = strings.TrimRight(policy.Sanitize(buf.String()), "\n")
+	res.HTML = strings.TrimRight(policy().Sanitize(buf.String()), "\n")
 	return res
 }
 

@@ -2,13 +2,15 @@ package markup
 
 import (
 	"regexp"
+	"sync"
 
 	"github.com/microcosm-cc/bluemonday"
 )
 
 // policy allows exactly the elements, attributes and classes this package produces. The
-// renderer never writes anything else; the sanitizer is there in case it ever does.
-var policy = newPolicy()
+// renderer never writes anything else; the sanitizer is there in case it ever does. It is
+// built on first use, like md.
+var policy = sync.OnceValue(newPolicy)
 
 func newPolicy() *bluemonday.Policy {
 	p := bluemonday.NewPolicy()

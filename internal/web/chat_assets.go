@@ -1,8 +1,6 @@
 package web
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"path"
@@ -26,27 +24,6 @@ import (
 
 // importRE matches a static or dynamic import of a sibling module.
 var importRE = regexp.MustCompile(`(\bfrom\s*|\bimport\s*\(\s*)"\./([a-z0-9-]+\.js)"`)
-
-// put adds (or replaces) a generated or rewritten file under its hashed name.
-func (a *assets) put(src string, raw []byte) error {
-	ext := path.Ext(src)
-	ct, ok := contentTypes[ext]
-	if !ok {
-		return fmt.Errorf("static %s: unknown file type", src)
-	}
-	if old, ok := a.bySource[src]; ok {
-		delete(a.byName, strings.TrimPrefix(old, "/static/"))
-	}
-	sum := sha256.Sum256(raw)
-	name := strings.TrimSuffix(src, ext) + "." + hex.EncodeToString(sum[:4]) + ext
-	x := &asset{name: name, contentType: ct, raw: raw}
-	if gz := gzipBytes(raw); len(gz) < len(raw)*9/10 {
-		x.gz = gz
-	}
-	a.byName[name] = x
-	a.bySource[src] = "/static/" + name
-	return nil
-}
 
 // linkModules rewrites the imports of every module to hashed URLs.
 func (a *assets) linkModules() error {

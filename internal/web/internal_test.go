@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	"ruche/internal/i18n"
@@ -139,5 +140,47 @@ func TestTemplateKeysExist(t *testing.T) {
 				t.Errorf("key %q missing in %s", k, lang)
 			}
 		}
+	}
+}
+
+// Every page parses in every language: New no longer parses them, pageTemplate does on
+// first use.
+func TestTemplatesParse(t *testing.T) {
+	cat, err := i18n.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := loadAssets()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &Handler{cat: cat, assets: a}
+	files, _ := filepath.Glob("templates/*.html")
+	n := 0
+	for _, f := range files {
+		name := filepath.Base(f)
+		if strings.HasPrefix(name, "layout") {
+			continue
+		}
+		n++
+		for _, lang := range cat.Languages() {
+			tmpl, err := h.pageTemplate(lang, name)
+			if err != nil {
+				t.Errorf("%s: %v", lang, err)
+				continue
+			}
+			if tmpl.Lookup("layout") == nil || tmpl.Lookup("content") == nil {
+				t.Errorf("%s %s: no layout or content template", lang, name)
+			}
+			if again, _ := h.pageTemplate(lang, name); again != tmpl {
+				t.Errorf("%s %s: parsed twice", lang, name)
+			}
+		}
+	}
+	if n < 10 {
+		t.Fatalf("found only %d pages", n)
+	}
+	if _, err := h.pageTemplate("en", "nosuchpage.html"); err == nil {
+		t.Error("a missing page parses")
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"embed"
 	"fmt"
 	"html/template"
-	"io/fs"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -139,30 +138,24 @@ func initials(u model.User) string {
 // avatarClass picks one of the stylesheet's eight avatar colours.
 func avatarClass(u model.User) string { return fmt.Sprintf("av av-%d", u.ID%8) }
 
-// parseTemplates parses, once, one template set per page and language:
-// the layout and its parts (templates/layout*.html), the page, and t bound
-// to the language.
-func (h *Handler) parseTemplates() (map[string]map[string]*template.Template, error) {
-	names, err := fs.Glob(templateFS, "templates/*.html")
+// pageTemplate returns the template set of page name in lang: the layout and its parts
+// (templates/layout*.html), the page, and t bound to the language. A set is parsed the
+// first time it is shown and kept: a server shows few of its pages × languages, each set
+// holds its own copy of the layout, and parsing them all at start made half of the idle
+// heap. The cache is bounded: name is a constant of the handlers and lang one of the
+// catalog's. The templates are embedded, so a parse error is a bug, which
+// TestTemplatesParse catches before any server does.
+func (h *Handler) pageTemplate(lang, name string) (*template.Template, error) {
+	key := lang + "/" + name
+	if t, ok := h.pages.Load(key); ok {
+		return t.(*template.Template), nil
+	}
+	t, err := template.New(name).Funcs(h.funcs(lang)).ParseFS(templateFS, "templates/layout*.html", "templates/"+name)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("parse %s: %w", name, err)
 	}
-	out := map[string]map[string]*template.Template{}
-	for _, lang := range h.cat.Languages() {
-		out[lang] = map[string]*template.Template{}
-		for _, name := range names {
-			name = strings.TrimPrefix(name, "templates/")
-			if strings.HasPrefix(name, "layout") {
-				continue
-			}
-			t, err := template.New(name).Funcs(h.funcs(lang)).ParseFS(templateFS, "templates/layout*.html", "templates/"+name)
-			if err != nil {
-				return nil, fmt.Errorf("parse %s: %w", name, err)
-			}
-			out[lang][name] = t
-		}
-	}
-	return out, nil
+	cached, _ := h.pages.LoadOrStore(key, t)
+	return cached.(*template.Template), nil
 }
 
 func (h *Handler) funcs(lang string) template.FuncMap {
@@ -219,9 +212,9 @@ func (h *Handler) renderStatus(w http.ResponseWriter, r *http.Request, status in
 		}
 	}
 
-	t := h.pages[b.Lang][name]
-	if t == nil {
-		h.log.ErrorContext(r.Context(), "no template", "name", name)
+	t, err := h.pageTemplate(b.Lang, name)
+	if err != nil {
+		h.log.ErrorContext(r.Context(), "no template", "name", name, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}

@@ -12,16 +12,19 @@ import (
 	"path"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 //go:embed static
 var staticFS embed.FS
 
-// asset is one static file, read, hashed and compressed at startup.
+// asset is one static file, read and hashed at startup, compressed the first time it is
+// served (a server that is never visited compresses nothing).
 type asset struct {
 	name        string // hashed: app.3f2a9c1e.css
 	contentType string
-	raw, gz     []byte // gz is nil when compressing does not pay
+	raw         []byte
+	gz          func() []byte // gzipped raw; nil when compressing does not pay
 }
 
 // assets are the embedded static files under content-hashed names: a new
@@ -52,21 +55,7 @@ func loadAssets() (*assets, error) {
 		if err != nil {
 			return err
 		}
-		src := strings.TrimPrefix(p, "static/")
-		ext := path.Ext(src)
-		ct, ok := contentTypes[ext]
-		if !ok {
-			return fmt.Errorf("static %s: unknown file type", src)
-		}
-		sum := sha256.Sum256(raw)
-		name := strings.TrimSuffix(src, ext) + "." + hex.EncodeToString(sum[:4]) + ext
-		x := &asset{name: name, contentType: ct, raw: raw}
-		if gz := gzipBytes(raw); len(gz) < len(raw)*9/10 {
-			x.gz = gz
-		}
-		a.byName[name] = x
-		a.bySource[src] = "/static/" + name
-		return nil
+		return a.put(strings.TrimPrefix(p, "static/"), raw)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("load static files: %w", err)
@@ -74,9 +63,39 @@ func loadAssets() (*assets, error) {
 	return a, nil
 }
 
+// put adds (or replaces) a file under its hashed name.
+func (a *assets) put(src string, raw []byte) error {
+	ext := path.Ext(src)
+	ct, ok := contentTypes[ext]
+	if !ok {
+		return fmt.Errorf("static %s: unknown file type", src)
+	}
+	if old, ok := a.bySource[src]; ok {
+		delete(a.byName, strings.TrimPrefix(old, "/static/"))
+	}
+	sum := sha256.Sum256(raw)
+	name := strings.TrimSuffix(src, ext) + "." + hex.EncodeToString(sum[:4]) + ext
+	a.byName[name] = &asset{name: name, contentType: ct, raw: raw, gz: sync.OnceValue(func() []byte {
+		if gz := gzipBytes(raw); len(gz) < len(raw)*9/10 {
+			return gz
+		}
+		return nil
+	})}
+	a.bySource[src] = "/static/" + name
+	return nil
+}
+
+// gzipWriters are reused: a writer at BestCompression allocates about a megabyte.
+var gzipWriters = sync.Pool{New: func() any {
+	zw, _ := gzip.NewWriterLevel(nil, gzip.BestCompression) // a valid level
+	return zw
+}}
+
 func gzipBytes(b []byte) []byte {
 	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	zw := gzipWriters.Get().(*gzip.Writer)
+	defer gzipWriters.Put(zw)
+	zw.Reset(&buf)
 	_, _ = zw.Write(b)
 	_ = zw.Close()
 	return buf.Bytes()
@@ -103,13 +122,13 @@ func (h *Handler) static(w http.ResponseWriter, r *http.Request) {
 	hd.Set("Content-Type", x.contentType)
 	hd.Set("Cache-Control", "public, max-age=31536000, immutable")
 	body := x.raw
-	if x.gz != nil {
+	if gz := x.gz(); gz != nil {
 		if !strings.Contains(hd.Get("Vary"), "Accept-Encoding") {
 			hd.Add("Vary", "Accept-Encoding")
 		}
 		if acceptsGzip(r) {
 			hd.Set("Content-Encoding", "gzip")
-			body = x.gz
+			body = gz
 		}
 	}
 	hd.Set("Content-Length", strconv.Itoa(len(body)))

@@ -10,12 +10,12 @@ package web
 import (
 	"errors"
 	"fmt"
-	"html/template"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"ruche/internal/account"
@@ -49,7 +49,7 @@ type Handler struct {
 
 	cat    *i18n.Catalog
 	assets *assets
-	pages  map[string]map[string]*template.Template // lang → page → template
+	pages  sync.Map // "lang/page.html" → *template.Template, see pageTemplate
 }
 
 // Body limits: plain forms, and the multipart uploads of avatars and logos
@@ -59,7 +59,7 @@ const (
 	maxUploadBody = 3 << 20
 )
 
-// New loads the catalogs, the static assets and the templates.
+// New loads the catalogs and the static assets; the templates are parsed on first use.
 func New(d Deps) (*Handler, error) {
 	if d.Auth == nil || d.Accounts == nil || d.Log == nil {
 		return nil, errors.New("web: Auth, Accounts and Log are required")
@@ -80,9 +80,6 @@ func New(d Deps) (*Handler, error) {
 	}
 	h := &Handler{auth: d.Auth, accounts: d.Accounts, chat: d.Chat, net: d.Net, log: d.Log,
 		baseURL: strings.TrimRight(d.BaseURL, "/"), maxAge: d.SessionMaxAge, cat: cat, assets: a}
-	if h.pages, err = h.parseTemplates(); err != nil {
-		return nil, fmt.Errorf("web: %w", err)
-	}
 	return h, nil
 }
 
