@@ -1,43 +1,30 @@
 package app
 
 import (
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/netip"
 	"strconv"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
+	vm "github.com/VictoriaMetrics/metrics"
 
 	"ruche/internal/access"
 	"ruche/internal/httpx"
 )
 
-// metrics are the node's Prometheus metrics, in a registry of its own (no
-// global state: tests run several apps in one process).
+// metrics are the node's metrics in Prometheus's text format, in a set of
+// their own (no global state: tests run several apps in one process), with
+// the Go runtime's and the process's figures.
 type metrics struct {
-	reg      *prometheus.Registry
-	requests *prometheus.CounterVec
-	duration *prometheus.HistogramVec
+	set *vm.Set
 }
 
-func newMetrics() *metrics {
-	m := &metrics{
-		reg: prometheus.NewRegistry(),
-		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "ruche_http_requests_total", Help: "HTTP requests by route and status class.",
-		}, []string{"method", "route", "code"}),
-		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name: "ruche_http_request_duration_seconds", Help: "HTTP request latency by route.",
-			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
-		}, []string{"route"}),
-	}
-	m.reg.MustRegister(m.requests, m.duration, collectors.NewGoCollector(),
-		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	return m
-}
+// durationBuckets are the upper bounds of the request latency histogram.
+var durationBuckets = []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}
+
+func newMetrics() *metrics { return &metrics{set: vm.NewSet()} }
 
 type statusRecorder struct {
 	http.ResponseWriter
@@ -67,15 +54,16 @@ func (m *metrics) instrument(next http.Handler) http.Handler {
 		if rec.status == 0 {
 			rec.status = http.StatusOK
 		}
-		m.requests.WithLabelValues(r.Method, route, strconv.Itoa(rec.status/100)+"xx").Inc()
-		m.duration.WithLabelValues(route).Observe(time.Since(start).Seconds())
+		m.set.GetOrCreateCounter(fmt.Sprintf(`ruche_http_requests_total{method=%q,route=%q,code="%sxx"}`,
+			r.Method, route, strconv.Itoa(rec.status/100))).Inc()
+		m.set.GetOrCreatePrometheusHistogramExt(fmt.Sprintf(`ruche_http_request_duration_seconds{route=%q}`, route),
+			durationBuckets).UpdateDuration(start)
 	})
 }
 
 // handler serves /metrics to admins and to the machine itself (a local
 // Prometheus or node agent); everyone else gets 403.
 func (m *metrics) handler(netw httpx.Network, log *slog.Logger) http.Handler {
-	prom := promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ip, err := netip.ParseAddr(netw.ClientIP(r))
 		local := err == nil && ip.IsLoopback()
@@ -85,6 +73,8 @@ func (m *metrics) handler(netw httpx.Network, log *slog.Logger) http.Handler {
 				return
 			}
 		}
-		prom.ServeHTTP(w, r)
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+		m.set.WritePrometheus(w)
+		vm.WriteProcessMetrics(w)
 	})
 }

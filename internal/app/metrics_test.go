@@ -16,6 +16,7 @@ import (
 func TestMetricsAccess(t *testing.T) {
 	m := newMetrics()
 	h := m.instrument(m.handler(httpx.Network{}, slog.New(slog.NewTextHandler(io.Discard, nil))))
+	var body string
 	get := func(remote string, u *model.User) int {
 		r := httptest.NewRequest("GET", "/metrics", nil)
 		r.RemoteAddr = remote
@@ -24,9 +25,7 @@ func TestMetricsAccess(t *testing.T) {
 		}
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, r)
-		if w.Code == 200 && !strings.Contains(w.Body.String(), "go_goroutines") {
-			t.Errorf("metrics body lacks runtime figures")
-		}
+		body = w.Body.String()
 		return w.Code
 	}
 	for _, tc := range []struct {
@@ -43,6 +42,15 @@ func TestMetricsAccess(t *testing.T) {
 	} {
 		if got := get(tc.remote, tc.user); got != tc.want {
 			t.Errorf("from %s as %+v: %d, want %d", tc.remote, tc.user, got, tc.want)
+		}
+	}
+	// The runtime's and the process's figures, and the requests so far.
+	for _, want := range []string{"go_goroutines ", "go_memstats_heap_inuse_bytes ", "process_resident_memory_bytes ",
+		`ruche_http_requests_total{method="GET",route="unmatched",code="2xx"} `,
+		`ruche_http_requests_total{method="GET",route="unmatched",code="4xx"} `,
+		`ruche_http_request_duration_seconds_bucket{route="unmatched",le="0.001"} `} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %s", want)
 		}
 	}
 }
