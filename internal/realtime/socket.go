@@ -44,9 +44,6 @@ const (
 	readBuffer   = 512              // client messages are small
 )
 
-// statusTryAgainLater is RFC 6455's 1013, which gobwas/ws does not name.
-const statusTryAgainLater ws.StatusCode = 1013
-
 // frame is one server message, built once for all its recipients.
 type frame struct {
 	plain   []byte // header and payload

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -126,11 +128,11 @@ func TestSocketControl(t *testing.T) {
 		}
 	}
 	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-	pong, err := ws.ReadFrame(conn)
+	pong, err := readFrame(conn)
 	if err != nil || pong.Header.OpCode != ws.OpPong || string(pong.Payload) != "are you there" {
 		t.Fatalf("pong: %+v %v", pong.Header, err)
 	}
-	cl, err := ws.ReadFrame(conn)
+	cl, err := readFrame(conn)
 	if err != nil || cl.Header.OpCode != ws.OpClose {
 		t.Fatalf("close: %+v %v", cl.Header, err)
 	}
@@ -147,6 +149,20 @@ func TestSocketControl(t *testing.T) {
 	if _, err := conn.Read(make([]byte, 1)); err == nil {
 		t.Fatal("connection still open")
 	}
+}
+
+// readFrame reads a server frame of at most 125 bytes (a control frame).
+func readFrame(r io.Reader) (ws.Frame, error) {
+	h, err := ws.ReadHeader(r)
+	if err != nil {
+		return ws.Frame{}, err
+	}
+	if h.Length > 125 {
+		return ws.Frame{}, fmt.Errorf("frame of %d bytes", h.Length)
+	}
+	p := make([]byte, h.Length)
+	_, err = io.ReadFull(r, p)
+	return ws.Frame{Header: h, Payload: p}, err
 }
 
 // gatedConn counts writes and holds them until the gate opens.
