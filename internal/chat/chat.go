@@ -72,41 +72,28 @@ func (s *Service) teamFacts(ctx context.Context, actor access.Actor, t model.Tea
 	return f, nil
 }
 
-// channelFacts is the actor's relation to a channel and its team.
-func (s *Service) channelFacts(ctx context.Context, actor access.Actor, c model.Channel) (access.Channel, error) {
-	f := access.Channel{ID: c.ID, Kind: c.Kind, Archived: c.Archived(s.now())}
+// channelFacts is the actor's relation to a channel and its team, as access
+// needs it.
+func (s *Service) channelFacts(r store.ChannelRelation) access.Channel {
+	c := r.Channel
+	f := access.Channel{ID: c.ID, Kind: c.Kind, Archived: c.Archived(s.now()), Member: r.Member, Admin: r.Admin}
 	if c.TeamID != 0 {
-		t, err := s.st.Team(ctx, c.TeamID)
-		if err != nil {
-			return f, err
-		}
-		if f.Team, err = s.teamFacts(ctx, actor, t); err != nil {
-			return f, err
-		}
+		f.Team = access.Team{ID: c.TeamID, Open: r.TeamOpen, Archived: r.TeamArchived, Member: r.TeamMember, Admin: r.TeamAdmin}
 		f.Archived = f.Archived || f.Team.Archived
 	}
-	m, err := s.st.ChannelMember(ctx, c.ID, actor.UserID)
-	switch {
-	case err == nil:
-		f.Member, f.Admin = true, m.Admin
-	case !errors.Is(err, model.ErrNotFound):
-		return f, err
-	}
-	return f, nil
+	return f
 }
 
 // channel loads a channel and checks that actor may do act on it. A channel
 // the actor may not read is reported as not found, so that its existence
-// does not leak.
+// does not leak. The channel and the actor's memberships of it and of its
+// team are read in one query: every request about a channel starts here.
 func (s *Service) channel(ctx context.Context, actor access.Actor, id int64, act access.Action) (model.Channel, access.Channel, error) {
-	c, err := s.st.Channel(ctx, id)
+	r, err := s.st.ChannelRelation(ctx, id, actor.UserID)
 	if err != nil {
-		return c, access.Channel{}, err
+		return r.Channel, access.Channel{}, err
 	}
-	f, err := s.channelFacts(ctx, actor, c)
-	if err != nil {
-		return c, f, err
-	}
+	c, f := r.Channel, s.channelFacts(r)
 	if err := access.Check(actor, act, f); err != nil {
 		if act != access.ReadChannel && access.Check(actor, access.ReadChannel, f) == nil {
 			return c, f, err

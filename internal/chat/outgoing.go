@@ -69,7 +69,7 @@ type Outgoing struct {
 	bus    subscriber
 	log    *slog.Logger
 	client *http.Client
-	queue  chan PostView
+	queue  chan createdPost
 	opt    OutgoingOptions
 
 	sub  bus.Subscription
@@ -86,7 +86,7 @@ func NewOutgoing(s *Service, b subscriber, log *slog.Logger, opt OutgoingOptions
 		opt.Workers = 4
 	}
 	return &Outgoing{s: s, bus: b, log: log, opt: opt, client: hookClient(opt.AllowPrivate, opt.Timeout),
-		queue: make(chan PostView, outgoingQueue)}
+		queue: make(chan createdPost, outgoingQueue)}
 }
 
 // Start subscribes to chat events and starts the workers; they stop at
@@ -119,25 +119,27 @@ func (o *Outgoing) Close() {
 	o.client.CloseIdleConnections()
 }
 
-// receive runs on the bus: it must not block, so it only filters and
-// queues; a full queue drops the post (outgoing webhooks are at most once,
-// like the bus).
+// createdPost is a post.created event of a team channel, still encoded.
+type createdPost struct {
+	teamID int64
+	event  []byte // a WireEvent
+}
+
+// receive runs on the bus: it must not block, so it only reads the event's
+// type and team, and queues the posts of team channels; a full queue drops
+// the post (outgoing webhooks are at most once, like the bus).
 func (o *Outgoing) receive(m bus.Message) {
-	var ev WireEvent
-	if err := json.Unmarshal(m.Data, &ev); err != nil || ev.Type != EventPostCreated || ev.TeamID == 0 {
-		return
+	var head struct {
+		Type   string `json:"type"`
+		TeamID int64  `json:"team_id"`
 	}
-	var p PostView
-	if err := json.Unmarshal(ev.Data, &p); err != nil {
+	if err := json.Unmarshal(m.Data, &head); err != nil || head.Type != EventPostCreated || head.TeamID == 0 {
 		return
-	}
-	if p.Integration != nil || firstWord(p.Message) == "" {
-		return // posts from webhooks never trigger one: no loops
 	}
 	select {
-	case o.queue <- p:
+	case o.queue <- createdPost{teamID: head.TeamID, event: m.Data}:
 	default:
-		o.log.Warn("outgoing hooks: queue full, post not sent", "post_id", p.ID)
+		o.log.Warn("outgoing hooks: queue full, post not sent", "team_id", head.TeamID)
 	}
 }
 
@@ -146,12 +148,36 @@ func (o *Outgoing) work(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case p := <-o.queue:
-			if err := o.dispatch(ctx, p); err != nil && ctx.Err() == nil {
-				o.log.Error("outgoing hooks", "post_id", p.ID, "err", err)
+		case c := <-o.queue:
+			if err := o.handle(ctx, c); err != nil && ctx.Err() == nil {
+				o.log.Error("outgoing hooks", "team_id", c.teamID, "err", err)
 			}
 		}
 	}
+}
+
+// handle decodes a created post and dispatches it, unless its team has no
+// outgoing webhook: the common case costs one indexed lookup, read from the
+// store so that a hook made on any node counts at once.
+func (o *Outgoing) handle(ctx context.Context, c createdPost) error {
+	has, err := o.s.st.HasOutgoingHooks(ctx, c.teamID)
+	if err != nil || !has {
+		return err
+	}
+	var ev struct {
+		Data PostView `json:"data"`
+	}
+	if err := json.Unmarshal(c.event, &ev); err != nil {
+		return fmt.Errorf("decode post event: %w", err)
+	}
+	p := ev.Data
+	if p.Integration != nil || firstWord(p.Message) == "" {
+		return nil // posts from webhooks never trigger one: no loops
+	}
+	if err := o.dispatch(ctx, p); err != nil {
+		return fmt.Errorf("post %d: %w", p.ID, err)
+	}
+	return nil
 }
 
 // prune forgets old delivery claims now and then.

