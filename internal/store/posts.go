@@ -228,12 +228,14 @@ func (s *Store) RemoveReaction(ctx context.Context, r model.Reaction) error {
 // the transaction of the change it reports. Ids are given in commit order, so
 // that a reader that saw id N has seen every event before it: SQLite has one
 // writer; on PostgreSQL an advisory lock held until commit makes writers of
-// events take turns.
+// events take turns (across nodes), after which the next write transaction
+// of this node may begin (see InTx).
 func (s *Store) AppendEvent(ctx context.Context, e model.StoredEvent) (int64, error) {
 	if s.dialect == Postgres {
 		if _, err := s.exec(ctx, "SELECT pg_advisory_xact_lock(7283002)"); err != nil {
 			return 0, fmt.Errorf("store: append event: %w", err)
 		}
+		s.tx.giveTurn()
 	}
 	id, err := s.insert(ctx, "INSERT INTO events (type, team_id, channel_id, user_id, data, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
 		e.Type, nullID(e.TeamID), nullID(e.ChannelID), nullID(e.UserID), string(e.Data), ms(e.CreatedAt))

@@ -41,7 +41,11 @@ func openSQLite(path string, opt Options) (write, read *sql.DB, err error) {
 		pragmas.Add("_pragma", p)
 	}
 	base := "file:" + (&url.URL{Path: path}).EscapedPath()
-	write, err = sql.Open("sqlite", base+"?"+pragmas.Encode()+"&_txlock=immediate")
+	driver := "sqlite"
+	if opt.driver != "" {
+		driver = opt.driver
+	}
+	write, err = sql.Open(driver, base+"?"+pragmas.Encode()+"&_txlock=immediate")
 	if err != nil {
 		return nil, nil, err
 	}
@@ -55,7 +59,7 @@ func openSQLite(path string, opt Options) (write, read *sql.DB, err error) {
 		return nil, nil, err
 	}
 	pragmas.Add("_pragma", "query_only(1)")
-	read, err = sql.Open("sqlite", base+"?"+pragmas.Encode())
+	read, err = sql.Open(driver, base+"?"+pragmas.Encode())
 	if err != nil {
 		write.Close()
 		return nil, nil, err

@@ -38,20 +38,46 @@ type querier interface {
 // Store is the database. Writes go through w, reads through r: with SQLite,
 // w is a pool of one connection (SQLite has one writer at a time; a single
 // connection avoids SQLITE_BUSY between our own goroutines) and r a pool of
-// readers working in parallel thanks to WAL. With PostgreSQL both are the
-// same pool. Inside InTx both are the transaction.
+// readers working in parallel thanks to WAL. With PostgreSQL they are two
+// pools too, so that reads never wait behind writers. Inside InTx both are
+// the transaction.
 type Store struct {
 	dialect Dialect
 	w, r    querier
-	db      *db    // nil inside a transaction
-	stmts   *db    // where prepared statements are cached (SQLite only; the parent's inside a transaction)
-	path    string // SQLite file
+	db      *db      // nil inside a transaction
+	stmts   *db      // where prepared statements are cached (SQLite only; the parent's inside a transaction)
+	tx      *txState // the transaction, nil outside one
+	path    string   // SQLite file
 }
 
 type db struct {
 	write, read *sql.DB
 	// SQLite statements, prepared once per pool (see stmt).
 	readStmts, writeStmts stmtCache
+	// turn is taken before BEGIN by write transactions on PostgreSQL (see
+	// InTx); nil with SQLite, whose one write connection does the same.
+	turn chan struct{}
+}
+
+// txState is a transaction in progress.
+type txState struct {
+	tx *sql.Tx
+	// turn is db.turn while this transaction holds it; nil once given back.
+	turn chan struct{}
+	// stmts are the statements run in the transaction, by query text: a
+	// cached statement bound to the transaction, or one prepared on it for
+	// this transaction only (nil: run unprepared). later lists the second
+	// kind, to prepare on the write pool once the transaction is over.
+	stmts map[string]*sql.Stmt
+	later []string
+}
+
+// giveTurn lets the next write transaction of this node begin.
+func (t *txState) giveTurn() {
+	if t != nil && t.turn != nil {
+		<-t.turn
+		t.turn = nil
+	}
 }
 
 // stmtCache holds prepared statements by query text. It stops growing at
@@ -91,8 +117,11 @@ type Options struct {
 	// survives a crash of the process, may lose the last commits on power
 	// loss) or "full" (survives power loss, slower commits). See docs/adr.
 	SQLiteSynchronous string
-	// MaxReadConns bounds the read pool (default 4).
+	// MaxReadConns bounds the read pool (default 4). With PostgreSQL the
+	// read pool has twice as many connections and the write pool as many.
 	MaxReadConns int
+	// driver replaces the SQLite driver's name (tests).
+	driver string
 }
 
 // Open connects to the database named by dsn: a "postgres://" or
@@ -111,8 +140,8 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	switch {
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
 		dia = Postgres
-		d.write, err = openPostgres(dsn, opt)
-		d.read = d.write
+		d.write, d.read, err = openPostgres(dsn, opt)
+		d.turn = make(chan struct{}, 1)
 	default:
 		dia = SQLite
 		d.write, d.read, err = openSQLite(strings.TrimPrefix(dsn, "sqlite:"), opt)
@@ -160,15 +189,47 @@ func (s *Store) Close() error {
 
 // InTx runs fn in one write transaction: everything fn does through tx is
 // committed together or not at all. fn must not use s itself.
+//
+// On PostgreSQL the write transactions of a node take turns before BEGIN:
+// a transaction that appends events waits in AppendEvent for an advisory
+// lock held until commit (ids in commit order across nodes), and waiting
+// for the turn instead holds no connection. AppendEvent gives the turn back
+// once it has the lock, so the next transaction runs its first statements
+// while this one commits: per node, at most one transaction holds a
+// connection while it waits for the lock. The turn is only ever awaited
+// with no connection and no lock held, so it cannot deadlock with database
+// locks.
 func (s *Store) InTx(ctx context.Context, fn func(tx *Store) error) error {
 	if s.db == nil {
 		return fn(s) // already in a transaction
 	}
+	st := &txState{}
+	if s.db.turn != nil {
+		select {
+		case s.db.turn <- struct{}{}:
+			st.turn = s.db.turn
+		case <-ctx.Done():
+			return fmt.Errorf("store: begin: %w", ctx.Err())
+		}
+		defer st.giveTurn() // even if fn panics
+	}
+	err := s.inTx(ctx, st, fn)
+	// Statements first run in this transaction are prepared on the write
+	// pool now that its connection is free, for the next transactions
+	// (SQLite; PostgreSQL's driver caches statements itself).
+	for _, q := range st.later {
+		s.stmts.writeStmts.stmt(ctx, s.stmts.write, q)
+	}
+	return err
+}
+
+func (s *Store) inTx(ctx context.Context, st *txState, fn func(tx *Store) error) error {
 	t, err := s.db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}
-	if err := fn(&Store{dialect: s.dialect, w: t, r: t, stmts: s.stmts}); err != nil {
+	st.tx = t
+	if err := fn(&Store{dialect: s.dialect, w: t, r: t, stmts: s.stmts, tx: st}); err != nil {
 		_ = t.Rollback()
 		return err
 	}
@@ -212,12 +273,9 @@ func (s *Store) writer(ctx context.Context, query string) querier {
 	if s.stmts == nil {
 		return s.w
 	}
-	if tx, ok := s.w.(*sql.Tx); ok {
-		// The transaction holds the writer's only connection: preparing
-		// through the pool would wait for it for ever. Use a statement
-		// prepared earlier, bound to the transaction, or none.
-		if v, ok := s.stmts.writeStmts.m.Load(query); ok {
-			return stmtQuerier{tx.StmtContext(ctx, v.(*sql.Stmt))}
+	if s.tx != nil {
+		if st := s.tx.stmt(ctx, &s.stmts.writeStmts, query); st != nil {
+			return stmtQuerier{st}
 		}
 		return s.w
 	}
@@ -226,6 +284,34 @@ func (s *Store) writer(ctx context.Context, query string) querier {
 		return s.w
 	}
 	return stmtQuerier{st}
+}
+
+// stmt returns the statement that runs q in the transaction, nil to run it
+// unprepared. A statement of the write pool's cache is bound to the
+// transaction: the pool has one connection, on which it is already
+// prepared, so binding it parses nothing. The transaction holds that
+// connection, so a statement not cached yet cannot be prepared on the pool
+// (it would wait for ever): it is prepared on the transaction, for this
+// transaction, and on the pool once the transaction is over (InTx).
+func (t *txState) stmt(ctx context.Context, cache *stmtCache, q string) *sql.Stmt {
+	if st, ok := t.stmts[q]; ok {
+		return st
+	}
+	var st *sql.Stmt
+	if v, ok := cache.m.Load(q); ok {
+		st = t.tx.StmtContext(ctx, v.(*sql.Stmt))
+	} else if cache.n.Load() < maxStmts {
+		// Closed with the transaction, like the bound ones.
+		if p, err := t.tx.PrepareContext(ctx, q); err == nil {
+			st = p
+			t.later = append(t.later, q)
+		}
+	}
+	if t.stmts == nil {
+		t.stmts = make(map[string]*sql.Stmt)
+	}
+	t.stmts[q] = st
+	return st
 }
 
 // reader is writer for reads; inside a transaction reads go through it.
