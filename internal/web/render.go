@@ -109,6 +109,9 @@ func (b *base) LogoURL() string {
 	return "/logo?v=" + k
 }
 
+// HasChat reports whether the chat runs (its administration is offered).
+func (b *base) HasChat() bool { return b.h != nil && b.h.chat != nil }
+
 // Zone is the viewer's time zone name.
 func (b *base) Zone() string { return b.loc.String() }
 
@@ -270,4 +273,7 @@ var notices = map[string]string{
 	"revoked":  "notice.invitation_revoked",
 	"branding": "notice.branding_saved",
 	"reset":    "notice.password_reset",
+
+	"retention":         "notice.retention_saved",
+	"retention_removed": "notice.retention_removed",
 }

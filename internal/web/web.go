@@ -139,6 +139,13 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	mux.Handle("POST /admin/branding", h.wrap(h.updateBranding))
 	mux.Handle("POST /admin/branding/logo", h.wrap(h.uploadLogo))
 	mux.Handle("POST /admin/branding/logo/remove", h.wrap(h.removeLogo))
+	mux.Handle("GET /admin/bots", h.wrap(h.adminBots))
+	mux.Handle("POST /admin/bots", h.wrap(h.createBot))
+	if h.chat != nil {
+		mux.Handle("GET /admin/retention", h.wrap(h.adminRetention))
+		mux.Handle("POST /admin/retention", h.wrap(h.setRetention))
+		mux.Handle("POST /admin/retention/remove", h.wrap(h.removeRetention))
+	}
 
 	// Anything else is a friendly 404 page (the API and the probes register
 	// more specific patterns, which win).

@@ -320,7 +320,7 @@ func TestMemberRefusedAdmin(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	b, _ := e.signedIn("marie", "Marie", model.RoleMember)
-	for _, path := range []string{"/admin/users", "/admin/groups", "/admin/invitations", "/admin/branding", "/admin/users/1"} {
+	for _, path := range []string{"/admin/users", "/admin/groups", "/admin/invitations", "/admin/branding", "/admin/bots", "/admin/users/1"} {
 		p := b.get(path)
 		wantStatus(t, path, p, http.StatusForbidden)
 		wantBody(t, path, p, "Access denied", "You are not allowed to do this.")
@@ -564,7 +564,7 @@ func TestPagesKeepToCSP(t *testing.T) {
 	checkPage(t, "token created", b.submit("/profile/tokens", "/profile/tokens", url.Values{"name": {"t"}}))
 	paths := []string{"/", "/chat", "/wiki", "/files", "/meet", "/profile", "/profile/sessions", "/profile/tokens",
 		"/admin/users", "/admin/users/1", "/admin/groups", strings.TrimSuffix(gp.header.Get("Location"), "?done=group"),
-		"/admin/invitations", "/admin/branding", "/profile?done=profile"}
+		"/admin/invitations", "/admin/branding", "/admin/bots", "/profile?done=profile"}
 	for _, path := range paths {
 		p := b.get(path)
 		wantStatus(t, path, p, http.StatusOK)

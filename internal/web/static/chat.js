@@ -10,6 +10,7 @@ import * as list from "./chat-list.js";
 import * as sidebar from "./chat-sidebar.js";
 import * as side from "./chat-side.js";
 import * as dialogs from "./chat-dialogs.js";
+import * as hooks from "./chat-hooks.js";
 import * as presence from "./chat-presence.js";
 import { setup, edit } from "./chat-composer.js";
 import { openPicker } from "./chat-emoji.js";
@@ -60,6 +61,7 @@ function init({ navTop = 0 } = {}) {
   list.init();
   side.init();
   dialogs.init(go);
+  hooks.init();
   typers.clear();
   drawTyping();
   const form = $("#chat-main .composer");
@@ -371,6 +373,8 @@ function action(b, e) {
     }
     case "settings":
       return dialogs.settings();
+    case "integrations":
+      return hooks.open();
     case "leave":
       return dialogs.leave(b);
     case "notify":
