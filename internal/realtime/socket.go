@@ -92,18 +92,28 @@ func (f *frame) bytes(deflate bool) []byte {
 	return f.plain
 }
 
-var deflaters = sync.Pool{New: func() any {
-	w, _ := flate.NewWriter(nil, flate.BestSpeed)
-	return w
-}}
+// deflaters are kept compressors. Not a sync.Pool: under load the garbage
+// collector runs often and would empty it, and a compressor is ~600 kB to
+// make; a few are enough, since a frame is compressed once for all sockets.
+var deflaters = make(chan *flate.Writer, 4)
 
 // deflateMessage compresses one message as RFC 7692 says: a raw deflate
 // stream ended by a sync flush, whose final empty block is left out.
 func deflateMessage(p []byte) ([]byte, error) {
 	var b bytes.Buffer
-	w := deflaters.Get().(*flate.Writer)
-	defer deflaters.Put(w)
-	w.Reset(&b)
+	var w *flate.Writer
+	select {
+	case w = <-deflaters:
+		w.Reset(&b)
+	default:
+		w, _ = flate.NewWriter(&b, flate.BestSpeed)
+	}
+	defer func() {
+		select {
+		case deflaters <- w:
+		default:
+		}
+	}()
 	if _, err := w.Write(p); err != nil {
 		return nil, err
 	}
@@ -224,9 +234,9 @@ func (s *socket) push(b []byte, last bool) bool {
 	return true
 }
 
-// flush writes what is queued, a batch at a time, until nothing is.
+// flush writes what is queued, a batch at a time, until nothing is. On TCP a
+// batch is one writev(2) of the shared frames: nothing is copied.
 func (s *socket) flush() {
-	var buf []byte
 	for {
 		s.mu.Lock()
 		batch := s.queue
@@ -242,16 +252,14 @@ func (s *socket) flush() {
 		s.queue, s.spare, s.queued = s.spare[:0], nil, 0
 		s.mu.Unlock()
 
-		out := batch[0]
-		if len(batch) > 1 {
-			buf = buf[:0]
-			for _, b := range batch {
-				buf = append(buf, b...)
-			}
-			out = buf
-		}
 		_ = s.nc.SetWriteDeadline(time.Now().Add(writeTimeout))
-		_, err := s.nc.Write(out)
+		var err error
+		if _, tcp := s.nc.(*net.TCPConn); tcp {
+			bufs := net.Buffers(batch)
+			_, err = bufs.WriteTo(s.nc)
+		} else { // one write all the same (TLS: one record)
+			_, err = s.nc.Write(bytes.Join(batch, nil))
+		}
 		clear(batch)
 		s.mu.Lock()
 		s.spare = batch[:0]
@@ -262,9 +270,6 @@ func (s *socket) flush() {
 		if err != nil {
 			s.nc.Close()
 			return
-		}
-		if cap(buf) > 64<<10 {
-			buf = nil // a large replay: do not keep its buffer
 		}
 	}
 }
