@@ -57,6 +57,8 @@ type db struct {
 	// turn is taken before BEGIN by write transactions on PostgreSQL (see
 	// InTx); nil with SQLite, whose one write connection does the same.
 	turn chan struct{}
+	// stopCheckpoints ends the SQLite checkpointer (see checkpoints).
+	stopCheckpoints func()
 }
 
 // txState is a transaction in progress.
@@ -159,6 +161,9 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("store: open %s: %w", dia, err)
 	}
+	if dia == SQLite {
+		s.startCheckpoints()
+	}
 	return s, nil
 }
 
@@ -178,6 +183,9 @@ func (s *Store) Close() error {
 		return errors.New("store: Close inside a transaction")
 	}
 	if s.dialect == SQLite {
+		if s.db.stopCheckpoints != nil {
+			s.db.stopCheckpoints()
+		}
 		_, _ = s.db.write.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
 	}
 	err := s.db.write.Close()
