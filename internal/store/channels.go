@@ -1,9 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -261,18 +263,27 @@ func (s *Store) SetMemberPrefs(ctx context.Context, m model.ChannelMember) error
 // of a post: those notified of every post (set to "all", or by default in
 // direct and group messages) and those in mentioned. The rest need no look.
 func (s *Store) MembersToNotify(ctx context.Context, channelID int64, direct bool, mentioned []int64) ([]model.ChannelMember, error) {
-	q := "SELECT " + memberColumns + " FROM channel_members m WHERE m.channel_id = ? AND (m.notify = ? OR (? AND m.notify = ?)"
-	args := []any{channelID, model.NotifyAll, direct, model.NotifyDefault}
+	// Two index lookups (channel_members_notify, then the primary key): the
+	// channel's other members are not read. (With an OR, or an ORDER BY user_id,
+	// SQLite would walk the channel's members in the primary key instead.)
+	q := "SELECT " + memberColumns + " FROM channel_members m WHERE m.channel_id = ? AND m.notify IN (?, ?)"
+	other := model.NotifyAll // no second level outside direct messages
+	if direct {
+		other = model.NotifyDefault
+	}
+	args := []any{channelID, model.NotifyAll, other}
 	if len(mentioned) > 0 {
-		q += " OR m.user_id IN (?" + strings.Repeat(", ?", len(mentioned)-1) + ")"
+		q += " UNION SELECT " + memberColumns + " FROM channel_members m WHERE m.channel_id = ? AND m.user_id IN (?" +
+			strings.Repeat(", ?", len(mentioned)-1) + ")"
+		args = append(args, channelID)
 		for _, u := range mentioned {
 			args = append(args, u)
 		}
 	}
-	q += ") ORDER BY m.user_id"
 	out, err := queryAll(ctx, s, scanMember, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: members to notify: %w", err)
 	}
+	slices.SortFunc(out, func(a, b model.ChannelMember) int { return cmp.Compare(a.UserID, b.UserID) })
 	return out, nil
 }
