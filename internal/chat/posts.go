@@ -85,11 +85,12 @@ func (s *Service) createPost(ctx context.Context, actor access.Actor, channelID 
 			p.RootID = root.RootID // a reply to a reply joins the same thread
 		}
 	}
-	mentioned, byName, err := s.mentioned(ctx, c, actor.UserID, markup.Render(msg, nil))
+	first := markup.Render(msg, nil)
+	mentioned, byName, err := s.mentioned(ctx, c, actor.UserID, first)
 	if err != nil {
 		return PostView{}, err
 	}
-	if p.HTML, err = s.render(ctx, c, msg); err != nil {
+	if p.HTML, err = s.resolve(ctx, c, msg, first); err != nil {
 		return PostView{}, err
 	}
 	var view PostView
@@ -170,7 +171,12 @@ func (r resolver) Channel(name string) (string, bool) {
 // @mentions to names and ~channel links to the team's public channels. It is
 // done once, when a post is written or edited, and kept with the post.
 func (s *Service) render(ctx context.Context, c model.Channel, message string) (string, error) {
-	r := markup.Render(message, nil)
+	return s.resolve(ctx, c, message, markup.Render(message, nil))
+}
+
+// resolve finishes render from the message rendered without resolving
+// anything (r): that is the HTML when it mentions nobody and no channel.
+func (s *Service) resolve(ctx context.Context, c model.Channel, message string, r markup.Result) (string, error) {
 	if len(r.Mentions) == 0 && len(r.Channels) == 0 {
 		return r.HTML, nil
 	}
