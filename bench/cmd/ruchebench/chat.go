@@ -54,7 +54,7 @@ type chatOptions struct {
 }
 
 func chat(ctx context.Context, args []string) error {
-	o := chatOptions{rates: floatList{0, anchorRate}, historySizes: intList{10_000, 1_000_000}}
+	o := chatOptions{rates: floatList{0, targetPostsPerSecond, anchorRate}, historySizes: intList{10_000, 1_000_000}}
 	fs := flag.NewFlagSet("chat", flag.ContinueOnError)
 	fs.IntVar(&o.users, "users", 200, "users, each signed in and holding one WebSocket; every user is in every team and channel")
 	fs.IntVar(&o.teams, "teams", 1, "teams")

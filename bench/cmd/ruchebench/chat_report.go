@@ -110,8 +110,12 @@ func writeChat(b *strings.Builder, c chatReport) {
 						onPG(0, func(l loadResult) string { return report.Ms(l.delivery.P99) }), anchorDeliveryP99})
 			} else {
 				target, v, anchor := "—", "", "—"
-				if l.rate == anchorRate {
+				switch l.rate {
+				case anchorRate:
 					target, v, anchor = "≤ "+report.Ms(targetRateP99), verdict(l.delivery.P99 <= targetRateP99 && l.delivered == l.expected), anchorRateP99
+				case targetPostsPerSecond: // the throughput target's latency, at that throughput
+					target, v = "≤ "+report.Ms(targetDeliveryP99), verdict(l.delivery.P99 <= targetDeliveryP99 &&
+						l.delivered == l.expected && l.postsPerSecond() >= 0.99*l.rate)
 				}
 				rows = append(rows, []string{fmt.Sprintf("delivery p99 at %g posts/s (p50)", l.rate),
 					fmt.Sprintf("%s (%s)", report.Ms(l.delivery.P99), report.Ms(l.delivery.P50)), target, v,
