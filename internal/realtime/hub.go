@@ -63,8 +63,9 @@ type Hub struct {
 	done chan struct{}
 	pres *presence
 
-	readersMu sync.Mutex
-	readers   map[int64]cachedReaders // by channel, kept up to date by the member events
+	readersMu  sync.Mutex
+	readers    map[int64]cachedReaders // by channel, kept up to date by the member events
+	readersGen uint64                  // counts forget calls: a read that began before one is not kept
 }
 
 type cachedReaders struct {
@@ -498,6 +499,7 @@ func (h *Hub) channelReaders(ctx context.Context, channelID int64) ([]int64, err
 	now := time.Now()
 	h.readersMu.Lock()
 	r, ok := h.readers[channelID]
+	gen := h.readersGen
 	h.readersMu.Unlock()
 	if ok && now.Sub(r.at) < readersTTL {
 		return r.ids, nil
@@ -507,10 +509,15 @@ func (h *Hub) channelReaders(ctx context.Context, channelID int64) ([]int64, err
 		return nil, err
 	}
 	h.readersMu.Lock()
-	if len(h.readers) >= 10000 {
-		clear(h.readers)
+	// A membership change forgotten while this read ran may not be in it
+	// (typing events read concurrently with the log follower): use it once,
+	// keep it not.
+	if gen == h.readersGen {
+		if len(h.readers) >= 10000 {
+			clear(h.readers)
+		}
+		h.readers[channelID] = cachedReaders{ids: slices.Clip(ids), at: now}
 	}
-	h.readers[channelID] = cachedReaders{ids: slices.Clip(ids), at: now}
 	h.readersMu.Unlock()
 	return ids, nil
 }
@@ -519,6 +526,10 @@ func (h *Hub) channelReaders(ctx context.Context, channelID int64) ([]int64, err
 func (h *Hub) forget(e chat.WireEvent) {
 	h.readersMu.Lock()
 	defer h.readersMu.Unlock()
+	switch e.Type {
+	case chat.EventMemberAdded, chat.EventMemberRemoved, chat.EventTeamMemberAdded, chat.EventTeamRemoved:
+		h.readersGen++
+	}
 	switch e.Type {
 	case chat.EventMemberAdded, chat.EventMemberRemoved:
 		var mc struct {
