@@ -109,6 +109,7 @@ func (a *API) Routes(mux *http.ServeMux) {
 
 	a.chatRoutes(mux)
 	a.chatMoreRoutes(mux)
+	a.draftRoutes(mux)
 	a.searchRoutes(mux)
 	a.hookRoutes(mux)
 

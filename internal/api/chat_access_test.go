@@ -35,6 +35,7 @@ package api_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -264,6 +265,17 @@ func newAccWorld(t *testing.T) *accWorld {
 	w.h1, w.h1Path = hook.ID, accURLPath(t, hook.URL)
 	w.o1 = w.create(t, "ann", "POST", fmt.Sprint("/api/v1/channels/", w.secret, "/outgoing-hooks"),
 		map[string]any{"name": "deployer", "trigger_words": []string{"zzdeploy"}, "callback_url": "https://example.invalid/hook"}, 201)
+
+	// Drafts: rob's and rex's in #secret (channel and thread) and #town,
+	// which their removals must take away (the text has no marker: it is
+	// theirs, and events replayed to them carry it); bob's in #secret.
+	for _, a := range []string{"rob", "rex"} {
+		for _, c := range []int64{w.secret, w.town} {
+			w.call(t, a, "PUT", fmt.Sprint("/api/v1/channels/", c, "/drafts"), map[string]any{"message": "DRAFT-" + a}, 200)
+		}
+		w.call(t, a, "PUT", fmt.Sprint("/api/v1/channels/", w.secret, "/drafts"), map[string]any{"message": "DRAFT-" + a + " thread", "root_id": w.p1}, 200)
+	}
+	w.call(t, "bob", "PUT", fmt.Sprint("/api/v1/channels/", w.secret, "/drafts"), map[string]any{"message": accMark + " bob's draft"}, 200)
 
 	// Removals: rob from #secret (with an unread post and a followed thread
 	// with unread replies left behind), rex from the team.
@@ -519,6 +531,27 @@ func (w *accWorld) snapFile(id int64) func(t *testing.T) string {
 	}
 }
 
+// snapDrafts is every actor's drafts of a channel, for the channel itself
+// and the threads of #secret's root and of the direct conversation.
+func (w *accWorld) snapDrafts(channel int64) func(t *testing.T) string {
+	return func(t *testing.T) string {
+		return w.snapStore(t, func(ctx context.Context) (any, error) {
+			var out []string
+			for _, a := range append(slices.Clone(accSigned), "tim") {
+				for _, root := range []int64{0, w.p1, w.dmPost} {
+					d, err := w.srv.App.Store.Draft(ctx, w.id[a], channel, root)
+					if err == nil {
+						out = append(out, fmt.Sprintf("%s/%d:%s@%d", a, root, d.Message, d.UpdatedAt.UnixMilli()))
+					} else if !errors.Is(err, model.ErrNotFound) {
+						return nil, err
+					}
+				}
+			}
+			return out, nil
+		})
+	}
+}
+
 // per builds per-actor requests: allowed actors (listed) get ok, the others
 // refused.
 func accPer(allowed string, ok, refused func(a string) accReq) func(string) accReq {
@@ -609,6 +642,20 @@ func TestAccessMatrix(t *testing.T) {
 		{name: "GET threads", method: "GET", path: "/api/v1/users/me/threads", want: accAll(200), show: "ann bob", check: okCheck},
 		{name: "GET threads unread", method: "GET", path: "/api/v1/users/me/threads?unread=true", want: accAll(200), check: okCheck},
 		{name: "GET catch-up", method: "GET", path: "/api/v1/users/me/catchup", want: accAll(200), show: "bob", check: okCheck},
+		{name: "GET drafts", method: "GET", path: "/api/v1/drafts", want: accAll(200), show: "bob",
+			check: func(t *testing.T, a string, status int, body []byte) {
+				noChannel(t, a, status, body)
+				switch a {
+				case "rob": // his #town draft stays; those of #secret went with his removal
+					if !strings.Contains(string(body), `"message":"DRAFT-rob"`) || strings.Contains(string(body), "thread") {
+						t.Errorf("rob's drafts: %.300s", body)
+					}
+				case "rex": // removed from the team: nothing left
+					if strings.TrimSpace(string(body)) != `{"items":[]}` {
+						t.Errorf("rex's drafts: %.300s", body)
+					}
+				}
+			}},
 		{name: "search marker", method: "GET", path: search(accMark), want: accAll(200), show: "ann bob", check: okCheck},
 		{name: "search in:secret", method: "GET", path: search("7f3a in:" + accMarkLow), want: accAll(200), show: "ann bob", check: okCheck},
 		{name: "search from:ann", method: "GET", path: search("secret from:ann"), want: accAll(200), show: "ann bob", check: okCheck},
@@ -873,6 +920,49 @@ func TestAccessMatrix(t *testing.T) {
 			},
 			want: accSec(204, 204)},
 		{name: "thread read", method: "POST", path: post(w.p1, "/thread/read"), want: accSec(204, 204)},
+
+		// Drafts: one's own, where one may post (and delete where one may read).
+		{name: "PUT draft #secret", method: "PUT", snap: w.snapDrafts(w.secret),
+			per: func(a string) accReq {
+				return accReq{path: ch(w.secret, "/drafts"), body: map[string]any{"message": accMark + " draft by " + a}}
+			},
+			want: accSec(200, 200), show: "ann bob"},
+		{name: "PUT thread draft #secret", method: "PUT", snap: w.snapDrafts(w.secret),
+			per: func(a string) accReq {
+				return accReq{path: ch(w.secret, "/drafts"), body: map[string]any{"message": "thread draft by " + a, "root_id": w.p2}}
+			},
+			want: accSec(200, 200)},
+		{name: "PUT empty draft #secret", method: "PUT", path: ch(w.secret, "/drafts"), body: map[string]any{"message": ""},
+			snap: w.snapDrafts(w.secret), want: accSec(204, 204)},
+		{name: "PUT draft dm", method: "PUT", snap: w.snapDrafts(w.dm),
+			per: func(a string) accReq {
+				return accReq{path: ch(w.dm, "/drafts"), body: map[string]any{"message": "dm draft by " + a, "root_id": w.dmPost}}
+			},
+			want: accSec(200, 200)},
+		{name: "PUT draft #town", method: "PUT", seers: "-", snap: w.snapDrafts(w.town),
+			per: func(a string) accReq {
+				return accReq{path: ch(w.town, "/drafts"), body: map[string]any{"message": "town draft by " + a}}
+			},
+			want: "olga=403 ann=200 bob=200 carla=404 gwen=404 rob=200 rex=404"},
+		{name: "PUT draft #town in #secret's thread", method: "PUT", path: ch(w.town, "/drafts"), seers: "-", snap: w.snapDrafts(w.town),
+			body: map[string]any{"message": "cross-channel draft", "root_id": w.p1},
+			want: "olga=403 ann=400 bob=400 carla=404 gwen=404 rob=400 rex=404"},
+		{name: "DELETE draft #secret", method: "DELETE", snap: w.snapDrafts(w.secret),
+			per: accPer("ann bob", func(a string) accReq {
+				w.call(t, a, "PUT", ch(w.secret, "/drafts"), map[string]any{"message": "disposable", "root_id": w.p1}, 200)
+				return accReq{path: ch(w.secret, "/drafts?root_id=", w.p1), after: func(t *testing.T, status int) {
+					if _, err := w.srv.App.Store.Draft(context.Background(), uid(a), w.secret, w.p1); !errors.Is(err, model.ErrNotFound) {
+						t.Errorf("DELETE draft as %s: %d, yet the draft is there (%v)", a, status, err)
+					}
+				}}
+			}, accPath(ch(w.secret, "/drafts"))),
+			want: accSec(204, 204)},
+		{name: "DELETE draft dm", method: "DELETE", path: ch(w.dm, "/drafts?root_id=", w.dmPost), snap: w.snapDrafts(w.dm), want: accSec(204, 204)},
+		// olga may read #town (org admin), so deleting her (absent) draft there is a no-op.
+		{name: "DELETE draft #town", method: "DELETE", path: ch(w.town, "/drafts"), seers: "-", snap: w.snapDrafts(w.town),
+			want: "olga=204 ann=204 bob=204 carla=404 gwen=404 rob=204 rex=404"},
+		{name: "DELETE draft bad root", method: "DELETE", path: ch(w.secret, "/drafts?root_id=-1"), seers: "-", snap: w.snapDrafts(w.secret),
+			want: accAll(400)},
 
 		// Retention.
 		{name: "GET retention", method: "GET", path: "/api/v1/retention", seers: "-", want: fmt.Sprintf(accOrgAdminOnly, 200)},
@@ -1379,6 +1469,8 @@ func TestAccessWebSocket(t *testing.T) {
 	w.call(t, "ann", "PATCH", P("/api/v1/channels/", w.secret, "/members/me"), map[string]any{"muted": false}, 200)
 	w.post(t, "ann", w.dm, accMark+" live direct")
 	w.post(t, "bob", w.secret, accMark+" bob writes too")
+	// A draft is its writer's: bob's tabs hear of it, ann (in #secret too) does not.
+	w.call(t, "bob", "PUT", P("/api/v1/channels/", w.secret, "/drafts"), map[string]any{"message": accMark + " bob's live draft"}, 200)
 	// The barriers, after everything above.
 	syncs := map[int64]string{w.town: "sync one @rob", w.client: "sync one @gwen", w.annCarla: "sync one", w.annRex: "sync one", w.annOlga: "sync one"}
 	for c, msg := range syncs {
@@ -1394,6 +1486,21 @@ func TestAccessWebSocket(t *testing.T) {
 	for _, typ := range []string{"typing", "post.created", "post.edited", "post.deleted", "reaction.added", "post.pinned", "channel.updated", "channel.member_added", "channel.member_removed"} {
 		if !seen[typ] {
 			t.Errorf("bob (a member) did not get %s of #secret; got %v", typ, seen)
+		}
+	}
+	bobsDraft := func(f accFrame) bool {
+		return f.Type == "draft.updated" && strings.Contains(string(f.raw), "live draft")
+	}
+	if !slices.ContainsFunc(bob, bobsDraft) {
+		t.Errorf("bob's socket did not get his own draft.updated")
+	}
+	townSync := func(f accFrame) bool {
+		return f.Type == "post.created" && f.ChannelID == w.town && f.message() == syncs[w.town]
+	}
+	annFrames := ann.until(t, "the sync post in #town", func(seen []accFrame) bool { return slices.ContainsFunc(seen, townSync) })
+	for _, f := range annFrames {
+		if strings.HasPrefix(f.Type, "draft.") {
+			t.Errorf("LEAK over WebSocket to ann: bob's draft event %s", f.raw)
 		}
 	}
 	for who, c := range outsiders {

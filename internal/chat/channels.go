@@ -236,6 +236,9 @@ func (s *Service) RemoveChannelMember(ctx context.Context, actor access.Actor, i
 		if err := tx.RemoveChannelMember(ctx, c.ID, userID); err != nil {
 			return nil, err
 		}
+		if err := tx.DeleteChannelDrafts(ctx, c.ID, userID); err != nil {
+			return nil, err
+		}
 		mc := memberChange{ChannelID: c.ID, UserID: userID}
 		return []event{
 			{Type: EventMemberRemoved, TeamID: c.TeamID, ChannelID: c.ID, Data: mc},
@@ -363,7 +366,7 @@ func (s *Service) Members(ctx context.Context, actor access.Actor, id int64) ([]
 	}
 	out := make([]Member, 0, len(users))
 	for _, u := range users {
-		out = append(out, Member{Author: Author{ID: u.ID, Login: u.Login, DisplayName: u.Name(), Role: u.Role}, Admin: admin[u.ID]})
+		out = append(out, Member{Author: AuthorOf(u, false), Admin: admin[u.ID]})
 	}
 	return out, nil
 }

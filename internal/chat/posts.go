@@ -22,6 +22,20 @@ type Author struct {
 	DisplayName string     `json:"display_name"`
 	Role        model.Role `json:"role"` // guests are shown as external
 	Bot         bool       `json:"bot,omitempty"`
+	// AvatarVersion is set when the writer has a picture: when their
+	// account last changed (Unix milliseconds), so that the picture's
+	// address, /avatars/{id}?v={avatar_version}, changes with it and may be
+	// cached for long. Absent (0): no picture; the initials stand for them.
+	AvatarVersion int64 `json:"avatar_version,omitempty"`
+}
+
+// AuthorOf is what posts show of user u.
+func AuthorOf(u model.User, bot bool) Author {
+	a := Author{ID: u.ID, Login: u.Login, DisplayName: u.Name(), Role: u.Role, Bot: bot}
+	if u.HasAvatar {
+		a.AvatarVersion = u.UpdatedAt.UnixMilli()
+	}
+	return a
 }
 
 // PostView is a post as clients get it: with its rendered, sanitized HTML.
@@ -107,7 +121,7 @@ func (s *Service) createPost(ctx context.Context, actor access.Actor, channelID 
 			return nil, err
 		}
 		view = views[0]
-		return []event{{Type: EventPostCreated, TeamID: c.TeamID, ChannelID: c.ID, Data: postEvent{view, mentioned}}}, nil
+		return s.posted(ctx, tx, p, event{Type: EventPostCreated, TeamID: c.TeamID, ChannelID: c.ID, Data: postEvent{view, mentioned}})
 	})
 	if err == nil {
 		s.notify(ctx, c, view, mentioned, byName)
@@ -220,7 +234,7 @@ func (s *Service) views(ctx context.Context, st *store.Store, c model.Channel, p
 func (s *Service) present(ctx context.Context, c model.Channel, posts []model.Post, users []store.Author) ([]PostView, error) {
 	authors := make(map[int64]Author, len(users))
 	for _, u := range users {
-		authors[u.ID] = Author{ID: u.ID, Login: u.Login, DisplayName: u.Name(), Role: u.Role, Bot: u.Bot}
+		authors[u.ID] = AuthorOf(u.User, u.Bot)
 	}
 	out := make([]PostView, len(posts))
 	for i, p := range posts {
@@ -250,8 +264,8 @@ func (s *Service) Posts(ctx context.Context, actor access.Actor, channelID, befo
 	if limit <= 0 || limit > MaxPage {
 		limit = 60
 	}
-	// The authors come with the posts, read now: a name changed a moment
-	// ago shows on the next page.
+	// The authors come with the posts, read now: a name or picture changed
+	// a moment ago shows on the next page.
 	posts, authors, err := s.st.ChannelPage(ctx, c.ID, before, limit)
 	if err != nil {
 		return nil, err

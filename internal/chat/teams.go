@@ -211,6 +211,9 @@ func (s *Service) RemoveTeamMember(ctx context.Context, actor access.Actor, team
 		if err := tx.RemoveTeamMember(ctx, teamID, userID); err != nil {
 			return nil, err
 		}
+		if err := tx.DeleteTeamDrafts(ctx, teamID, userID); err != nil {
+			return nil, err
+		}
 		return append(evs, event{Type: EventTeamRemoved, TeamID: teamID, UserID: userID, Data: map[string]int64{"team_id": teamID, "user_id": userID}}), nil
 	})
 }

@@ -56,13 +56,14 @@ func (s *Store) ChannelRelation(ctx context.Context, id, userID int64) (ChannelR
 
 // ChannelPage is Posts with the posts' authors, read with the posts: each
 // once, with only what a post shows of them (id, login, display name, role,
-// bot); a post whose author's account is gone has none. Reactions and files
+// bot, whether they have a picture and when it changed); a post whose
+// author's account is gone has none. Reactions and files
 // are read only for the posts that have some.
 func (s *Store) ChannelPage(ctx context.Context, channelID, before int64, limit int) ([]model.Post, []Author, error) {
 	if before <= 0 {
 		before = 1<<63 - 1
 	}
-	rows, err := s.query(ctx, "SELECT "+postColumns+`, u.id, u.login, u.display_name, u.role, u.bot,
+	rows, err := s.query(ctx, "SELECT "+postColumns+`, u.id, u.login, u.display_name, u.role, u.bot, u.avatar_key, u.updated_at,
 			EXISTS (SELECT 1 FROM reactions r WHERE r.post_id = p.id), EXISTS (SELECT 1 FROM files f WHERE f.post_id = p.id)
 		FROM posts p LEFT JOIN users u ON u.id = p.user_id
 		WHERE p.channel_id = ? AND p.root_id IS NULL AND p.id < ? AND p.deleted_at IS NULL ORDER BY p.id DESC LIMIT ?`,
@@ -77,9 +78,10 @@ func (s *Store) ChannelPage(ctx context.Context, channelID, before int64, limit 
 		seen                    = map[int64]bool{}
 		reacted, attached       []int // indexes in posts
 		userID                  sql.NullInt64
-		login, name, role       sql.NullString
+		login, name, role, av   sql.NullString
+		updated                 sql.NullInt64
 		bot, hasReact, hasFiles sql.NullBool
-		more                    = &withMore{sc: rows, more: []any{&userID, &login, &name, &role, &bot, &hasReact, &hasFiles}}
+		more                    = &withMore{sc: rows, more: []any{&userID, &login, &name, &role, &bot, &av, &updated, &hasReact, &hasFiles}}
 	)
 	for rows.Next() {
 		p, err := scanPost(more)
@@ -89,7 +91,8 @@ func (s *Store) ChannelPage(ctx context.Context, channelID, before int64, limit 
 		if userID.Valid && !seen[userID.Int64] {
 			seen[userID.Int64] = true
 			authors = append(authors, Author{User: model.User{ID: userID.Int64, Login: login.String, DisplayName: name.String,
-				Role: model.Role(role.String)}, Bot: bot.Bool})
+				Role: model.Role(role.String), AvatarKey: av.String, HasAvatar: av.String != "", UpdatedAt: fromMS(updated.Int64)},
+				Bot: bot.Bool})
 		}
 		if hasReact.Bool {
 			reacted = append(reacted, len(posts))

@@ -323,7 +323,7 @@ func (h *Handler) channelPage(w http.ResponseWriter, r *http.Request, id, postID
 	}
 	slices.Reverse(posts)
 
-	names := people{p.User.ID: {ID: p.User.ID, Login: p.User.Login, DisplayName: p.User.Name(), Role: p.User.Role}}
+	names := people{p.User.ID: chat.AuthorOf(p.User, false)}
 	for _, list := range [][]chat.PostView{posts, thread} {
 		for _, v := range list {
 			names[v.Author.ID] = v.Author
@@ -421,7 +421,7 @@ func (h *Handler) lookUp(ctx context.Context, actor access.Actor, names people, 
 			}
 			continue
 		}
-		names[id] = chat.Author{ID: u.ID, Login: u.Login, DisplayName: u.Name(), Role: u.Role}
+		names[id] = chat.AuthorOf(u, false)
 	}
 }
 

@@ -44,6 +44,7 @@ type chatLink struct {
 	LastPost int64 // the channel's newest post id (replies included)
 	LastRead int64
 	Peer     int64 // the other person of a direct message, whose presence shows
+	Face     *face // who a direct message is with (yourself in notes to self); nil otherwise
 }
 
 // Direct reports whether the link is a direct or group message.
@@ -109,6 +110,7 @@ type chatPost struct {
 	Author    chat.Author
 	Initials  string
 	AvClass   string
+	Avatar    string // the author's picture, over the initials; "" for none
 	External  bool
 	Own       bool
 	HTML      template.HTML // sanitized by internal/markup
@@ -232,8 +234,6 @@ func (h *Handler) postViews(prefix, lang string, loc *time.Location, me int64, p
 		t := p.CreatedAt.In(loc)
 		v := chatPost{Prefix: prefix, ID: p.ID, RootID: p.RootID, Author: p.Author, External: p.Author.Role == model.RoleGuest, Own: p.UserID == me,
 			HTML: template.HTML(p.HTML), ISO: t.UTC().Format(time.RFC3339), Clock: clock(t), Edited: p.EditedAt != nil, Replies: p.ReplyCount}
-		u := model.User{ID: p.Author.ID, Login: p.Author.Login, DisplayName: p.Author.DisplayName}
-		v.Initials, v.AvClass = initials(u), avatarClass(u)
 		if v.Author.DisplayName == "" {
 			v.Author.DisplayName = p.Author.Login
 		}
@@ -254,12 +254,35 @@ func (h *Handler) postViews(prefix, lang string, loc *time.Location, me int64, p
 		v.Files = h.files(lang, p.Files)
 		v.Pinned = p.PinnedAt != nil
 		if p.Integration != nil && p.Integration.OverrideUsername != "" {
+			// A webhook's name, not its owner's: nor their picture.
 			v.Author.DisplayName, v.Bot = p.Integration.OverrideUsername, true
+			v.Author.AvatarVersion = 0
 		}
+		f := faceOf(v.Author)
+		v.Initials, v.AvClass, v.Avatar = f.Initials, f.Class, f.URL
 		out[i] = v
 		prev = p
 	}
 	return out
+}
+
+// face stands for a person: their picture over their initials, which show
+// when there is no picture or it fails to load.
+type face struct {
+	Initials string
+	Class    string // "av av-N": the colour behind the initials
+	URL      string // the picture; "" for none
+}
+
+// faceOf is a's face. The picture's address changes with a's account, so
+// that it may be cached for long (see avatar).
+func faceOf(a chat.Author) face {
+	u := model.User{ID: a.ID, Login: a.Login, DisplayName: a.DisplayName}
+	f := face{Initials: initials(u), Class: avatarClass(u)}
+	if a.AvatarVersion != 0 {
+		f.URL = avatarPath(a.ID, a.AvatarVersion)
+	}
+	return f
 }
 
 // reactions groups a post's reactions by emoji, in the order first given.
@@ -353,6 +376,12 @@ func (h *Handler) buildNav(lang string, me int64, guest bool, teams []chat.TeamV
 			l.Title, l.External = h.directTitle(lang, c, me, names)
 			if peers := directPeers(c, me); c.Kind == model.ChannelDirect && len(peers) == 1 {
 				l.Peer = peers[0]
+			}
+			if who := cmp.Or(l.Peer, me); c.Kind == model.ChannelDirect {
+				if a, ok := names[who]; ok {
+					f := faceOf(a)
+					l.Face = &f
+				}
 			}
 		} else if t := perTeam[c.TeamID]; t != nil && !l.Muted {
 			t.Unread = t.Unread || l.Unread > 0

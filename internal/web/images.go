@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"time"
 
 	"ruche/internal/httpx"
@@ -19,7 +20,7 @@ func (h *Handler) logo(w http.ResponseWriter, r *http.Request) error {
 	if !b.HasLogo {
 		return fmt.Errorf("web: no logo: %w", model.ErrNotFound)
 	}
-	return h.serveImage(w, r, b.LogoKey)
+	return h.serveImage(w, r, b.LogoKey, "private, max-age=300")
 }
 
 // avatar serves a user's picture to those who may see the user (the
@@ -36,12 +37,20 @@ func (h *Handler) avatar(w http.ResponseWriter, r *http.Request) error {
 	if !u.HasAvatar {
 		return fmt.Errorf("web: no avatar: %w", model.ErrNotFound)
 	}
-	return h.serveImage(w, r, u.AvatarKey)
+	// The pages ask for the picture at its current version (avatarURL, the
+	// chat's avatar_version): a new picture has a new address, so that one
+	// may be kept for long. Any other address gets the current picture for
+	// a short while.
+	cache := "private, max-age=300"
+	if r.URL.Query().Get("v") == strconv.FormatInt(avatarVersion(u), 10) {
+		cache = "private, max-age=31536000, immutable"
+	}
+	return h.serveImage(w, r, u.AvatarKey, cache)
 }
 
 // serveImage sends a stored picture. Its type is sniffed from the bytes, not
 // trusted from anywhere; anything but PNG, JPEG or GIF is a download.
-func (h *Handler) serveImage(w http.ResponseWriter, r *http.Request, key string) error {
+func (h *Handler) serveImage(w http.ResponseWriter, r *http.Request, key, cache string) error {
 	f, err := h.accounts.Image(r.Context(), key)
 	if err != nil {
 		return err
@@ -64,7 +73,7 @@ func (h *Handler) serveImage(w http.ResponseWriter, r *http.Request, key string)
 		hd.Set("Content-Disposition", "attachment")
 	}
 	hd.Set("X-Content-Type-Options", "nosniff")
-	hd.Set("Cache-Control", "private, max-age=300")
+	hd.Set("Cache-Control", cache)
 	http.ServeContent(w, r, "", time.Time{}, f)
 	return nil
 }

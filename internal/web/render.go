@@ -116,9 +116,15 @@ func (b *base) HasChat() bool { return b.h != nil && b.h.chat != nil }
 func (b *base) Zone() string { return b.loc.String() }
 
 // avatarURL is a user's picture address; it changes when the user does.
-func avatarURL(u model.User) string {
-	return fmt.Sprintf("/avatars/%d?v=%d", u.ID, u.UpdatedAt.Unix())
-}
+func avatarURL(u model.User) string { return avatarPath(u.ID, avatarVersion(u)) }
+
+// avatarVersion is what changes a picture's address: the time the account
+// last changed, in milliseconds (the chat gives it to scripts as an
+// author's avatar_version, chat.AuthorOf).
+func avatarVersion(u model.User) int64 { return u.UpdatedAt.UnixMilli() }
+
+// avatarPath is the address of user id's picture at a version.
+func avatarPath(id, version int64) string { return fmt.Sprintf("/avatars/%d?v=%d", id, version) }
 
 // initials are what stands for a user without a picture.
 func initials(u model.User) string {

@@ -2,15 +2,124 @@
 // Shift+Enter starts a new line, drafts are kept per channel and thread, Up
 // edits your last post, "@" and ":" complete names and emoji, attachments
 // upload as they are chosen, and others see that you are typing.
+//
+// Drafts live on the server (so that another device, or this browser after
+// its storage was cleared, finds them): saved a second after typing stops,
+// at once when another channel opens or the page is hidden. localStorage
+// keeps a copy, marked synced or not, for when the server cannot be
+// reached: an unsynced copy is sent when the composer opens again, a synced
+// one the server no longer has was sent or deleted elsewhere and goes.
 
 import { $, $$, el, state, t, learn, people, debounce, fileSize } from "./chat-util.js";
 import { api, items, upload, errorText, APIError } from "./chat-api.js";
 import { setBody, messages } from "./chat-render.js";
 import { find as findEmoji, openPicker } from "./chat-emoji.js";
 import { send as wsSend } from "./chat-ws.js";
+import { loadDrafts, setDraft } from "./chat-sidebar.js";
 
-const draftKey = (root) => `ruche.draft.${state.channel}.${root || 0}`;
 let directoryClosed = false; // guests may not list people: complete from the page
+
+// --- drafts
+
+const DRAFT_DELAY = 1000; // ms after the last key
+const localKey = (channel, root) => `ruche.draft.${channel}.${root || 0}`;
+
+// readLocal is the browser's copy: {m: message, s: synced with the server}.
+// Copies from before drafts were on the server are plain text, unsynced.
+function readLocal(channel, root) {
+  let v = null;
+  try {
+    v = localStorage.getItem(localKey(channel, root));
+  } catch {
+    return null; // no storage
+  }
+  if (v === null) return null;
+  try {
+    const o = JSON.parse(v);
+    if (o && typeof o.m === "string") return { m: o.m, s: !!o.s };
+  } catch {
+    // plain text
+  }
+  return { m: v, s: false };
+}
+
+function writeLocal(channel, root, message, synced) {
+  try {
+    if (message.trim()) localStorage.setItem(localKey(channel, root), JSON.stringify({ m: message, s: synced }));
+    else localStorage.removeItem(localKey(channel, root));
+  } catch {
+    // Storage full or refused: the server's copy is the only one.
+  }
+}
+
+// putDraft saves (or, empty, deletes) a draft on the server; keepalive lets
+// the request outlive the page. It resolves to whether the server has it.
+async function putDraft(channel, root, message, keepalive) {
+  const empty = !message.trim();
+  const opts = {
+    method: empty ? "DELETE" : "PUT", credentials: "same-origin", keepalive,
+    headers: { Accept: "application/json", "X-CSRF-Token": state.csrf },
+  };
+  if (!empty) {
+    opts.headers["Content-Type"] = "application/json";
+    opts.body = JSON.stringify({ message, root_id: root || 0 });
+  }
+  const url = `/api/v1/channels/${channel}/drafts${empty ? `?root_id=${root || 0}` : ""}`;
+  let res;
+  try {
+    res = await fetch(url, opts);
+  } catch {
+    if (!keepalive) return false; // offline
+    try {
+      res = await fetch(url, { ...opts, keepalive: false }); // too large to outlive the page
+    } catch {
+      return false;
+    }
+  }
+  if (!res.ok) return false;
+  setDraft(channel, root, message);
+  return true;
+}
+
+// composers are the live ones (a channel's, a thread's, and those just left
+// whose last words are still to be saved).
+const composers = new Set();
+let saving = Promise.resolve(); // draft requests go one after another
+
+function flushAll(keepalive) {
+  for (const c of composers) {
+    c.flush(keepalive);
+    if (!c.box.isConnected) composers.delete(c);
+  }
+}
+addEventListener("pagehide", () => flushAll(true));
+document.addEventListener("visibilitychange", () => {
+  if (document.visibilityState === "hidden") flushAll(true);
+  else refreshDrafts(); // back from another device, perhaps
+});
+
+// refreshDrafts brings the server's drafts into the composers nobody is
+// typing in.
+async function refreshDrafts() {
+  try {
+    const all = await loadDrafts();
+    for (const c of composers) c.offer(all.get(`${c.channel}:${c.root || 0}`) ?? "");
+  } catch {
+    // offline: keep what the page shows
+  }
+}
+
+// applyDraft follows a draft.updated or draft.deleted event (another tab or
+// device of yours): the sidebar's pencil, and the composer of that channel
+// or thread if it is empty or not being typed in.
+export function applyDraft(ev) {
+  const d = ev.data || {};
+  const message = ev.type === "draft.updated" ? d.message || "" : "";
+  setDraft(d.channel_id, d.root_id, message);
+  for (const c of composers) {
+    if (c.channel === d.channel_id && (c.root || 0) === (d.root_id || 0)) c.offer(message);
+  }
+}
 
 // setup makes a .composer form live. onSent gets the created post.
 export function setup(form, root, onSent) {
@@ -20,25 +129,61 @@ export function setup(form, root, onSent) {
   let sending = false;
 
   if (!CSS.supports("field-sizing", "content")) box.addEventListener("input", () => grow(box));
-  try {
-    box.value = localStorage.getItem(draftKey(root)) || "";
-  } catch {
-    // No storage: no drafts.
-  }
-  grow(box);
-  // Kept at every key (cheap), so that opening another channel loses nothing.
-  const save = () => {
-    try {
-      if (box.value.trim()) localStorage.setItem(draftKey(root), box.value);
-      else localStorage.removeItem(draftKey(root));
-    } catch {
-      // Storage full or refused: the draft is not kept.
-    }
-  };
   const channel = state.channel;
+  const local = readLocal(channel, root);
+  box.value = local?.m || "";
+  grow(box);
+
+  // The draft: the browser's copy at once, the server's when it answers.
+  let typed = false; // since the composer opened
+  let dirty = false; // changed since the server last had it
+  let timer = 0;
+  const draft = {
+    box, channel, root,
+    // flush sends the text if it changed since the server had it.
+    flush(keepalive = false) {
+      clearTimeout(timer);
+      if (!dirty) return saving;
+      dirty = false;
+      const message = box.value;
+      // When the page goes away the request leaves at once, not after the
+      // one before it.
+      const sent = keepalive ? putDraft(channel, root, message, true) : saving.then(() => putDraft(channel, root, message, false));
+      saving = Promise.all([saving, sent]).then(([, ok]) => {
+        if (box.value !== message) return;
+        if (ok) writeLocal(channel, root, message, true);
+        else dirty = true; // out of reach: the next flush tries again
+      });
+      return saving;
+    },
+    // offer shows the server's text unless someone is typing here (force:
+    // the composer just opened and nobody typed yet).
+    offer(message, force = false) {
+      if (!box.isConnected || dirty || sending || message === box.value) return;
+      if (!force && box.value.trim() && document.activeElement === box) return;
+      box.value = message;
+      grow(box);
+      writeLocal(channel, root, message, true);
+    },
+  };
+  flushAll(false); // the composers left behind say their last words
+  composers.add(draft);
+  loadDrafts().then((all) => {
+    const server = all.get(`${channel}:${root || 0}`);
+    if (typed || !box.isConnected) return;
+    if (local && !local.s && local.m !== (server ?? "")) {
+      dirty = true; // written while the server was out of reach
+      draft.flush();
+    } else {
+      draft.offer(server ?? "", true);
+    }
+  }, () => {});
 
   box.addEventListener("input", () => {
-    save();
+    typed = dirty = true;
+    writeLocal(channel, root, box.value, false);
+    clearTimeout(timer);
+    timer = setTimeout(() => draft.flush(), DRAFT_DELAY);
     complete(box);
     if (Date.now() - lastTyping > 2000 && box.value.trim()) {
       lastTyping = Date.now();
@@ -150,14 +295,25 @@ export function setup(form, root, onSent) {
       if (ids.length) body.file_ids = ids;
       box.value = "";
       grow(box);
-      localStorage.removeItem(draftKey(root));
+      // A draft request on its way must land before the post, which
+      // deletes the draft on the server.
+      clearTimeout(timer);
+      dirty = false;
+      await saving;
       const post = await api("POST", `/api/v1/channels/${channel}/posts`, body);
+      writeLocal(channel, root, "", true);
+      setDraft(channel, root, "");
       files.length = 0;
       list.replaceChildren();
       list.hidden = true;
       onSent(post);
     } catch (err) {
-      if (!box.value) box.value = message;
+      if (!box.value) {
+        box.value = message;
+        dirty = true;
+        writeLocal(channel, root, message, false);
+        timer = setTimeout(() => draft.flush(), DRAFT_DELAY);
+      }
       grow(box);
       flash(form, errorText(err));
     } finally {

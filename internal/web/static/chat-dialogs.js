@@ -2,9 +2,9 @@
 // direct or group message, add people, the channel's members, a channel's
 // settings, leaving a channel.
 
-import { $, $$, el, state, t, debounce, learn } from "./chat-util.js";
+import { $, $$, el, state, t, debounce, learn, people } from "./chat-util.js";
 import { api, items, errorText } from "./chat-api.js";
-import { initials } from "./chat-render.js";
+import { face } from "./chat-render.js";
 import { dot, load as loadPresence } from "./chat-presence.js";
 
 let go = () => {};
@@ -183,11 +183,12 @@ export async function showMembers() {
     list.replaceChildren(el("li", { class: "row none", text: errorText(err) }));
     return;
   }
+  for (const m of ms) m.avatar_version ??= people.get(m.id)?.avatar_version; // as the posts showed them
   ms.forEach(learn);
   const name = (m) => m.display_name || m.login;
   ms.sort((a, b) => name(a).localeCompare(name(b), state.lang));
   list.replaceChildren(...(ms.length ? ms.map((m) => el("li", { class: "row member" },
-    el("span", { class: "av-wrap" }, el("span", { class: `av av-${m.id % 8}`, "aria-hidden": "true", text: initials(name(m)) }), dot(m.id)),
+    el("span", { class: "av-wrap" }, face(m, name(m)), dot(m.id)),
     el("div", { class: "row-main" }, el("strong", { text: name(m) }), el("span", { class: "meta", text: `@${m.login}` }),
       m.role === "guest" ? el("span", { class: "badge ext", text: t("chat.external") }) : null,
       m.admin ? el("span", { class: "badge", text: t("chat.members.admin") }) : null)))
@@ -208,7 +209,7 @@ async function searchPeople() {
   users = users.filter((u) => u.id !== state.me && !u.disabled && !picked.has(u.id) && !(adding && current.has(u.id)));
   users.forEach(learn);
   out.replaceChildren(...(users.length ? users.map((u) => el("li", { class: "row" },
-    el("span", { class: `av av-${u.id % 8}`, "aria-hidden": "true", text: initials(u.display_name || u.login) }),
+    face(u, u.display_name || u.login),
     el("div", { class: "row-main" }, el("strong", { text: u.display_name || u.login }), el("span", { class: "meta", text: `@${u.login}` }),
       u.role === "guest" ? el("span", { class: "badge ext", text: t("chat.external") }) : null),
     el("button", { type: "button", class: "btn small", "data-pick": u.id, "data-name": u.display_name || u.login }, t("chat.direct.add"))))

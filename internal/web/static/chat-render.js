@@ -12,6 +12,35 @@ export const initials = (name) => {
   return out.slice(0, 2).join("").toUpperCase() || "?";
 };
 
+// avatarURL is a person's picture, "" when they have none: a post's author
+// has an avatar_version, a user of the directory has_avatar and updated_at
+// (the same version, in milliseconds). The address changes with the
+// account, so the server lets it be cached for long.
+export function avatarURL(p) {
+  const v = p?.avatar_version || (p?.has_avatar && Date.parse(p.updated_at)) || 0;
+  return p?.id && v ? `/avatars/${p.id}?v=${v}` : "";
+}
+
+// face is a person's badge: their initials on their colour, under their
+// picture when they have one (loaded lazily: lists may be long).
+export function face(p, name) {
+  const f = el("span", { class: `av av-${(p?.id || 0) % 8}`, "aria-hidden": "true", text: initials(name) });
+  setPicture(f, avatarURL(p));
+  return f;
+}
+
+function setPicture(f, src) {
+  f.querySelector("img")?.remove();
+  if (src) f.append(el("img", { src, alt: "", loading: "lazy", decoding: "async" }));
+}
+
+// A picture that fails to load is removed, and the initials under it show:
+// those that failed before this module ran, and any later one.
+for (const img of $$(".av > img")) if (img.complete && !img.naturalWidth) img.remove();
+document.addEventListener("error", (e) => {
+  if (e.target instanceof HTMLImageElement && e.target.parentElement?.classList.contains("av")) e.target.remove();
+}, true);
+
 // postElement builds a post; prefix keeps ids unique ("p" in the channel,
 // "t" in the thread).
 export function postElement(p, prefix = "p") {
@@ -30,6 +59,7 @@ export function postElement(p, prefix = "p") {
   const av = $(".post-av", a);
   av.className = `av av-${p.user_id % 8} post-av`;
   av.textContent = initials(name);
+  setPicture(av, bot ? "" : avatarURL(p.author)); // a webhook's name is not its owner's face
   $(".post-head", a).id = `${id}-by`;
   $(".post-author", a).textContent = name;
   $(".badge.ext", a).hidden = p.author?.role !== "guest";

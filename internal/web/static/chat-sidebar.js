@@ -1,12 +1,12 @@
 // The chat sidebar: unread state and mention badges kept live, the tab's
-// title, desktop notifications, and a fresh copy of the sidebar from the
-// server when channels come and go.
+// title, desktop notifications, a pencil where you left a draft, and a
+// fresh copy of the sidebar from the server when channels come and go.
 //
 // Counting is idempotent: each link knows its channel's newest post
 // (data-last-post) and a post is counted only if it is newer, so events may
 // be applied again after the sidebar was replaced by a newer copy.
 
-import { $, $$, state, t, debounce } from "./chat-util.js";
+import { $, $$, el, state, t, debounce } from "./chat-util.js";
 import { load as loadPresence } from "./chat-presence.js";
 
 export const link = (id) => $(`#chat-nav a.ch[data-id="${id}"]`);
@@ -35,6 +35,8 @@ function setCounts(a, unread, mentions) {
 
 export function init() {
   for (const a of $$("#chat-nav a.ch")) show(a);
+  markDrafts();
+  loadDrafts().catch(() => {}); // offline: the marks wait for the next page
   const ask = $("#notify-ask");
   if (ask && "Notification" in window && Notification.permission === "default") ask.hidden = false;
   title();
@@ -176,4 +178,62 @@ export function notify(ev) {
     open(p.root_id ? `/chat/p/${p.id}` : `/chat/c/${ev.channel?.id || p.channel_id}`);
     n.close();
   };
+}
+
+// --- drafts: a pencil beside the channels where you started a message
+
+// drafts holds your drafts as the server has them, by "channel:root".
+export const drafts = new Map();
+let draftsLoad = null;
+const meanwhile = new Map(); // changes seen while a list was on its way: newer than it
+
+// loadDrafts asks the server for your drafts (once at a time) and marks the
+// sidebar; it resolves to drafts, or fails when the server cannot be reached.
+export function loadDrafts() {
+  draftsLoad ||= (async () => {
+    try {
+      const res = await fetch("/api/v1/drafts", { credentials: "same-origin", headers: { Accept: "application/json" } });
+      if (!res.ok) throw new Error(`HTTP ${res.status}`);
+      const list = (await res.json()).items || [];
+      drafts.clear();
+      for (const d of list) drafts.set(`${d.channel_id}:${d.root_id || 0}`, d.message);
+      for (const [k, m] of meanwhile) {
+        if (m) drafts.set(k, m);
+        else drafts.delete(k);
+      }
+      markDrafts();
+      return drafts;
+    } finally {
+      draftsLoad = null;
+      meanwhile.clear();
+    }
+  })();
+  return draftsLoad;
+}
+
+// setDraft records a draft saved (or, empty, deleted) by this tab or another.
+export function setDraft(channel, root, message) {
+  const k = `${channel}:${root || 0}`;
+  const has = message && message.trim() ? message : "";
+  if (has) drafts.set(k, has);
+  else drafts.delete(k);
+  if (draftsLoad) meanwhile.set(k, has);
+  markDrafts();
+}
+
+// markDrafts puts the pencil on the links of channels holding a draft (for
+// the channel or one of its threads), except the channel on screen.
+export function markDrafts() {
+  const marked = new Set([...drafts.keys()].map((k) => Number(k.split(":")[0])));
+  for (const a of $$("#chat-nav a.ch")) {
+    const on = marked.has(Number(a.dataset.id)) && a.getAttribute("aria-current") !== "page";
+    let p = $(".ch-draft", a);
+    if (on && !p) {
+      p = el("span", { class: "ch-draft", title: t("chat.draft") },
+        el("span", { "aria-hidden": "true", text: "✎" }), el("span", { class: "sr", text: t("chat.draft") }));
+      $(".mentions", a).before(p);
+    } else if (!on && p) {
+      p.remove();
+    }
+  }
 }

@@ -12,7 +12,7 @@ import * as side from "./chat-side.js";
 import * as dialogs from "./chat-dialogs.js";
 import * as hooks from "./chat-hooks.js";
 import * as presence from "./chat-presence.js";
-import { setup, edit } from "./chat-composer.js";
+import { setup, edit, applyDraft } from "./chat-composer.js";
 import { openPicker } from "./chat-emoji.js";
 import { react, markMentions } from "./chat-render.js";
 
@@ -53,7 +53,9 @@ function init({ navTop = 0 } = {}) {
   const chat = $("#chat");
   chat.classList.add("live");
   for (const a of $$("article[data-author]")) {
-    learn({ id: Number(a.dataset.author), display_name: $(".post-author", a).textContent, role: $(".badge.ext", a).hidden ? "member" : "guest" });
+    const pic = $(".post-av img", a);
+    learn({ id: Number(a.dataset.author), display_name: $(".post-author", a).textContent, role: $(".badge.ext", a).hidden ? "member" : "guest",
+      avatar_version: pic ? Number(new URL(pic.src).searchParams.get("v")) : 0 });
   }
   markMentions(chat);
   sidebar.init();
@@ -160,6 +162,10 @@ function dispatch(ev) {
       break;
     case "post.saved":
       side.setSaved(d.post_id, d.saved);
+      break;
+    case "draft.updated":
+    case "draft.deleted":
+      applyDraft(ev);
       break;
     case "channel.read":
       sidebar.onRead(d);
