@@ -54,8 +54,7 @@ type db struct {
 	write, read *sql.DB
 	// SQLite statements, prepared once per pool (see stmt).
 	readStmts, writeStmts stmtCache
-	// turn is taken before BEGIN by write transactions on PostgreSQL (see
-	// InTx); nil with SQLite, whose one write connection does the same.
+	// turn is taken before BEGIN by write transactions (see InTx).
 	turn chan struct{}
 	// stopCheckpoints ends the SQLite checkpointer (see checkpoints).
 	stopCheckpoints func()
@@ -143,11 +142,11 @@ func Open(ctx context.Context, dsn string, opt Options) (*Store, error) {
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
 		dia = Postgres
 		d.write, d.read, err = openPostgres(dsn, opt)
-		d.turn = make(chan struct{}, 1)
 	default:
 		dia = SQLite
 		d.write, d.read, err = openSQLite(strings.TrimPrefix(dsn, "sqlite:"), opt)
 	}
+	d.turn = make(chan struct{}, 1)
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", dia, err)
 	}
@@ -198,8 +197,13 @@ func (s *Store) Close() error {
 // InTx runs fn in one write transaction: everything fn does through tx is
 // committed together or not at all. fn must not use s itself.
 //
-// On PostgreSQL the write transactions of a node take turns before BEGIN:
-// a transaction that appends events waits in AppendEvent for an advisory
+// The write transactions of a node take turns before BEGIN, in the order
+// they arrive (waiters on a channel are served first come, first served).
+// With SQLite that is the order in which they get the one write connection:
+// left to database/sql, a freed connection goes to a random waiter, and
+// under load some transactions waited many times longer than the others.
+//
+// On PostgreSQL a transaction that appends events waits in AppendEvent for an advisory
 // lock held until commit (ids in commit order across nodes), and waiting
 // for the turn instead holds no connection. AppendEvent gives the turn back
 // once it has the lock, so the next transaction runs its first statements
