@@ -186,8 +186,7 @@ func upgrade(w http.ResponseWriter, r *http.Request) (*socket, error) {
 		}
 		return nil, err
 	}
-	s := &socket{nc: nc}
-	_, s.deflate = ext.Accepted()
+	_, deflate := ext.Accepted()
 	// net/http's 4 kB buffers are let go: a client sends little, and frames
 	// are written whole. A client may not send before the handshake's
 	// answer, but what it did send is kept.
@@ -196,13 +195,20 @@ func upgrade(w http.ResponseWriter, r *http.Request) (*socket, error) {
 		early, _ := rw.Reader.Peek(n)
 		src = io.MultiReader(bytes.NewReader(bytes.Clone(early)), src)
 	}
+	return newSocket(nc, src, deflate), nil
+}
+
+// newSocket makes the socket of an upgraded connection whose client's
+// frames are read from src.
+func newSocket(nc net.Conn, src io.Reader, deflate bool) *socket {
+	s := &socket{nc: nc, deflate: deflate}
 	s.rd = wsutil.Reader{Source: src, State: ws.StateServerSide, MaxFrameSize: maxMessage, MaxMessageSize: maxMessage}
-	if s.deflate {
+	if deflate {
 		s.rd.State |= ws.StateExtended
 		s.rd.Extensions = []wsutil.RecvExtension{&s.msg}
 	}
 	s.rd.OnIntermediate = func(h ws.Header, body io.Reader) error { return s.control(h, body) }
-	return s, nil
+	return s
 }
 
 // send queues a frame; false when the socket is closing or its queue is

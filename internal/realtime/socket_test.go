@@ -266,3 +266,50 @@ func TestDeflateOnce(t *testing.T) {
 		t.Fatal("a short message was compressed")
 	}
 }
+
+// sinkConn is a net.Conn that discards what is written (reads come from the
+// socket's source).
+type sinkConn struct{ net.Conn }
+
+func (sinkConn) Write(p []byte) (int, error)      { return len(p), nil }
+func (sinkConn) Close() error                     { return nil }
+func (sinkConn) SetReadDeadline(time.Time) error  { return nil }
+func (sinkConn) SetWriteDeadline(time.Time) error { return nil }
+
+// FuzzSocketRead: whatever bytes a client sends, reading them ends in
+// messages of at most maxMessage bytes or an error, never a panic or a hang.
+func FuzzSocketRead(f *testing.F) {
+	masked := func(fr ws.Frame) []byte {
+		var b bytes.Buffer
+		_ = ws.WriteFrame(&b, ws.MaskFrameWith(fr, [4]byte{1, 2, 3, 4}))
+		return b.Bytes()
+	}
+	z, err := deflateMessage(bytes.Repeat([]byte(`{"type":"typing"} `), 200))
+	if err != nil {
+		f.Fatal(err)
+	}
+	compressed := masked(ws.Frame{Header: ws.Header{Fin: true, Rsv: ws.Rsv(true, false, false), OpCode: ws.OpText, Length: int64(len(z))}, Payload: z})
+	for _, seed := range [][]byte{
+		masked(ws.NewTextFrame([]byte(`{"type":"ping"}`))),
+		append(masked(ws.NewFrame(ws.OpText, false, []byte(`{"ty`))), masked(ws.NewFrame(ws.OpContinuation, true, []byte(`pe":"ping"}`)))...),
+		masked(ws.NewPingFrame([]byte("x"))),
+		masked(ws.NewCloseFrame(ws.NewCloseFrameBody(ws.StatusNormalClosure, ""))),
+		compressed,
+		{0x81, 0xff, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff},
+	} {
+		f.Add(seed, true)
+		f.Add(seed, false)
+	}
+	f.Fuzz(func(t *testing.T, data []byte, deflate bool) {
+		s := newSocket(sinkConn{}, bytes.NewReader(data), deflate)
+		for range 100 {
+			msg, _, err := s.read(time.Minute)
+			if err != nil {
+				return
+			}
+			if len(msg) > maxMessage {
+				t.Fatalf("a message of %d bytes", len(msg))
+			}
+		}
+	})
+}
