@@ -142,7 +142,7 @@ type event struct {
 func (s *Service) record(ctx context.Context, tx *store.Store, evs ...event) ([]model.StoredEvent, error) {
 	out := make([]model.StoredEvent, 0, len(evs))
 	for _, e := range evs {
-		data, err := marshal(e.Data)
+		data, err := Marshal(e.Data)
 		if err != nil {
 			return nil, err
 		}
@@ -155,9 +155,10 @@ func (s *Service) record(ctx context.Context, tx *store.Store, evs ...event) ([]
 	return out, nil
 }
 
-// marshal encodes v as JSON without escaping <, > and & (events are read by
-// scripts, never pasted into HTML), which keeps post events small.
-func marshal(v any) ([]byte, error) {
+// Marshal encodes v as JSON without escaping <, > and & (events are read by
+// scripts, never pasted into HTML), which keeps post events small. The
+// realtime hub encodes what it sends clients with it too.
+func Marshal(v any) ([]byte, error) {
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)

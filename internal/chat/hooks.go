@@ -261,7 +261,7 @@ func (p IncomingPayload) message() (string, string, error) {
 	if strings.TrimSpace(msg) == "" && len(props.Attachments) == 0 {
 		return "", "", invalidPayload("text", "text, attachments or blocks are required")
 	}
-	data, err := marshal(props)
+	data, err := Marshal(props)
 	if err != nil {
 		return "", "", err
 	}

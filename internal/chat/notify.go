@@ -73,7 +73,7 @@ func (s *Service) notify(ctx context.Context, c model.Channel, v PostView, menti
 	for uid, reason := range whom(c, v.UserID, members, mentioned, byName) {
 		n := Notification{Type: "notification", UserID: uid, Reason: reason, Post: v}
 		n.Channel.ID, n.Channel.Kind, n.Channel.DisplayName = c.ID, c.Kind, c.DisplayName
-		data, err := marshal(n)
+		data, err := Marshal(n)
 		if err == nil {
 			err = s.bus.Publish(ctx, NotifySubject, data)
 		}

@@ -110,12 +110,12 @@ func wordBefore(r rune, extra string) bool {
 	return unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune(extra, r)
 }
 
-type mentionParser struct{}
-
-func (*mentionParser) Trigger() []byte { return []byte{'@'} }
-
-func (*mentionParser) Parse(parent ast.Node, block text.Reader, pc parser.Context) ast.Node {
-	if wordBefore(block.PrecendingCharacter(), "@.+-/=&%") {
+// candidatesAt reads the name after the trigger character at the reader's position and
+// returns its candidates (see candidates), or nil when it starts no reference there: the
+// character before it (one of notAfter, a letter or a digit) makes it part of a word, or no
+// name of at least minLen characters follows.
+func candidatesAt(block text.Reader, notAfter string, minLen int) []string {
+	if wordBefore(block.PrecendingCharacter(), notAfter) {
 		return nil
 	}
 	line, _ := block.PeekLine()
@@ -123,8 +123,15 @@ func (*mentionParser) Parse(parent ast.Node, block text.Reader, pc parser.Contex
 	if n < 0 {
 		return nil
 	}
-	raw := string(line[1 : 1+n])
-	cands := candidates(raw, minLoginLen)
+	return candidates(string(line[1:1+n]), minLen)
+}
+
+type mentionParser struct{}
+
+func (*mentionParser) Trigger() []byte { return []byte{'@'} }
+
+func (*mentionParser) Parse(parent ast.Node, block text.Reader, pc parser.Context) ast.Node {
+	cands := candidatesAt(block, "@.+-/=&%", minLoginLen)
 	if len(cands) == 0 {
 		return nil
 	}
@@ -158,16 +165,7 @@ type channelParser struct{}
 func (*channelParser) Trigger() []byte { return []byte{'~'} }
 
 func (*channelParser) Parse(parent ast.Node, block text.Reader, pc parser.Context) ast.Node {
-	if wordBefore(block.PrecendingCharacter(), "~@.+-/=&%") {
-		return nil
-	}
-	line, _ := block.PeekLine()
-	n := scanName(line[1:])
-	if n < 0 {
-		return nil
-	}
-	raw := string(line[1 : 1+n])
-	cands := candidates(raw, minChannelLen)
+	cands := candidatesAt(block, "~@.+-/=&%", minChannelLen)
 	if len(cands) == 0 {
 		return nil
 	}

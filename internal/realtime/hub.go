@@ -17,7 +17,6 @@
 package realtime
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -339,23 +338,11 @@ func (h *Hub) replay(ctx context.Context, c *conn, since int64) error {
 // enqueue queues v for the connection; false when its queue is full (the
 // connection is then dropped: the client reconnects and replays).
 func (h *Hub) enqueue(c *conn, v any) bool {
-	data, err := encode(v)
+	data, err := chat.Marshal(v)
 	if err != nil {
 		return false
 	}
 	return c.s.send(textFrame(data))
-}
-
-// encode makes a frame of v. Frames are read by scripts, never pasted into
-// HTML: <, > and & stay as they are, which keeps post frames small.
-func encode(v any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return nil, err
-	}
-	return bytes.TrimRight(b.Bytes(), "\n"), nil
 }
 
 func (h *Hub) enqueueRaw(c *conn, e chat.WireEvent) {
@@ -549,7 +536,7 @@ func (h *Hub) forget(e chat.WireEvent) {
 func (h *Hub) deliver(ctx context.Context, e chat.WireEvent) {
 	h.forget(e)
 	users := h.recipients(ctx, e.ChannelID, e.UserID)
-	data, err := encode(e)
+	data, err := chat.Marshal(e)
 	if err != nil {
 		h.log.Error("websocket: encode event", "event_id", e.ID, "err", err)
 		return
@@ -577,7 +564,7 @@ func (h *Hub) onEphemeral(m bus.Message) {
 		return
 	}
 	users := h.recipients(context.Background(), e.ChannelID, 0)
-	data, err := encode(e)
+	data, err := chat.Marshal(e)
 	if err != nil {
 		return
 	}

@@ -14,6 +14,7 @@ import (
 	"ruche/internal/access"
 	"ruche/internal/auth"
 	"ruche/internal/bus"
+	"ruche/internal/chat"
 	"ruche/internal/httpx"
 	"ruche/internal/model"
 )
@@ -214,7 +215,7 @@ func (h *Hub) onPresence(m bus.Message) {
 // that user: members see everyone (they may list people); guests only the
 // people they share a channel with.
 func (h *Hub) tellPresence(user int64, st string) {
-	data, err := encode(presenceEvent{Type: "presence", UserID: user, Status: st})
+	data, err := chat.Marshal(presenceEvent{Type: "presence", UserID: user, Status: st})
 	if err != nil {
 		return
 	}
