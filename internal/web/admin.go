@@ -58,10 +58,7 @@ func (h *Handler) adminUsers(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) createUser(w http.ResponseWriter, r *http.Request) error {
-	if _, err := principal(r); err != nil {
-		return err
-	}
-	if err := parseForm(w, r, maxFormBody); err != nil {
+	if _, err := signedInForm(w, r); err != nil {
 		return err
 	}
 	f := readNewUserForm(r)
@@ -109,10 +106,7 @@ func (h *Handler) adminUser(w http.ResponseWriter, r *http.Request) error {
 
 // userAction runs one change on the user of the URL and returns to the page.
 func (h *Handler) userAction(w http.ResponseWriter, r *http.Request, done string, act func(id int64) error) error {
-	if _, err := principal(r); err != nil {
-		return err
-	}
-	if err := parseForm(w, r, maxFormBody); err != nil {
+	if _, err := signedInForm(w, r); err != nil {
 		return err
 	}
 	id, err := pathID(r, "id")
@@ -178,10 +172,7 @@ func readGroupSpec(r *http.Request) account.GroupSpec {
 }
 
 func (h *Handler) createGroup(w http.ResponseWriter, r *http.Request) error {
-	if _, err := principal(r); err != nil {
-		return err
-	}
-	if err := parseForm(w, r, maxFormBody); err != nil {
+	if _, err := signedInForm(w, r); err != nil {
 		return err
 	}
 	f := readGroupSpec(r)
@@ -227,10 +218,7 @@ func (h *Handler) adminGroup(w http.ResponseWriter, r *http.Request) error {
 // groupAction runs one change on the group of the URL; on a problem the
 // group page shows again, with what was typed (set by keep).
 func (h *Handler) groupAction(w http.ResponseWriter, r *http.Request, done string, act func(id int64) error, keep func(*groupPage)) error {
-	if _, err := principal(r); err != nil {
-		return err
-	}
-	if err := parseForm(w, r, maxFormBody); err != nil {
+	if _, err := signedInForm(w, r); err != nil {
 		return err
 	}
 	id, err := pathID(r, "id")
@@ -358,10 +346,7 @@ func (h *Handler) adminInvitations(w http.ResponseWriter, r *http.Request) error
 
 // createInvitation shows the link in its response, once (see createToken).
 func (h *Handler) createInvitation(w http.ResponseWriter, r *http.Request) error {
-	if _, err := principal(r); err != nil {
-		return err
-	}
-	if err := parseForm(w, r, maxFormBody); err != nil {
+	if _, err := signedInForm(w, r); err != nil {
 		return err
 	}
 	f := invitationForm{Role: model.Role(r.PostFormValue("role")), Email: r.PostFormValue("email"),
@@ -386,10 +371,7 @@ func (h *Handler) createInvitation(w http.ResponseWriter, r *http.Request) error
 }
 
 func (h *Handler) revokeInvitation(w http.ResponseWriter, r *http.Request) error {
-	if _, err := principal(r); err != nil {
-		return err
-	}
-	if err := parseForm(w, r, maxFormBody); err != nil {
+	if _, err := signedInForm(w, r); err != nil {
 		return err
 	}
 	id, err := pathID(r, "id")
@@ -429,10 +411,7 @@ func (h *Handler) adminBranding(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) updateBranding(w http.ResponseWriter, r *http.Request) error {
-	if _, err := principal(r); err != nil {
-		return err
-	}
-	if err := parseForm(w, r, maxFormBody); err != nil {
+	if _, err := signedInForm(w, r); err != nil {
 		return err
 	}
 	name, color := r.PostFormValue("name"), r.PostFormValue("accent_color")
@@ -462,10 +441,7 @@ func (h *Handler) uploadLogo(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) removeLogo(w http.ResponseWriter, r *http.Request) error {
-	if _, err := principal(r); err != nil {
-		return err
-	}
-	if err := parseForm(w, r, maxFormBody); err != nil {
+	if _, err := signedInForm(w, r); err != nil {
 		return err
 	}
 	if _, err := h.accounts.SetBranding(r.Context(), httpx.Actor(r), account.BrandingUpdate{RemoveLogo: true}); err != nil {

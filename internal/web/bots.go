@@ -39,10 +39,7 @@ func (h *Handler) adminBots(w http.ResponseWriter, r *http.Request) error {
 
 // createBot shows the bot's token in its response, once (see createToken).
 func (h *Handler) createBot(w http.ResponseWriter, r *http.Request) error {
-	if _, err := principal(r); err != nil {
-		return err
-	}
-	if err := parseForm(w, r, maxFormBody); err != nil {
+	if _, err := signedInForm(w, r); err != nil {
 		return err
 	}
 	f := account.NewBot{Login: r.PostFormValue("login"), DisplayName: r.PostFormValue("display_name")}

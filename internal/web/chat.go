@@ -180,11 +180,8 @@ func (h *Handler) chatTeams(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) chatCreateTeam(w http.ResponseWriter, r *http.Request) error {
-	p, err := principal(r)
+	p, err := signedInForm(w, r)
 	if err != nil {
-		return err
-	}
-	if err := parseForm(w, r, maxFormBody); err != nil {
 		return err
 	}
 	f := teamForm{Name: strings.TrimSpace(r.PostFormValue("name")), DisplayName: strings.TrimSpace(r.PostFormValue("display_name")),
@@ -200,11 +197,8 @@ func (h *Handler) chatCreateTeam(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) chatJoinTeam(w http.ResponseWriter, r *http.Request) error {
-	p, err := principal(r)
+	p, err := signedInForm(w, r)
 	if err != nil {
-		return err
-	}
-	if err := parseForm(w, r, maxFormBody); err != nil {
 		return err
 	}
 	team, err := pathID(r, "team")
@@ -427,11 +421,8 @@ func (h *Handler) lookUp(ctx context.Context, actor access.Actor, names people, 
 
 // chatPost writes a post from the page's form (without scripts).
 func (h *Handler) chatPost(w http.ResponseWriter, r *http.Request) error {
-	p, err := principal(r)
+	p, err := signedInForm(w, r)
 	if err != nil {
-		return err
-	}
-	if err := parseForm(w, r, maxFormBody); err != nil {
 		return err
 	}
 	id, err := pathID(r, "id")
@@ -454,11 +445,8 @@ func (h *Handler) chatPost(w http.ResponseWriter, r *http.Request) error {
 
 // chatJoinChannel joins a public channel from its page (without scripts).
 func (h *Handler) chatJoinChannel(w http.ResponseWriter, r *http.Request) error {
-	p, err := principal(r)
+	p, err := signedInForm(w, r)
 	if err != nil {
-		return err
-	}
-	if err := parseForm(w, r, maxFormBody); err != nil {
 		return err
 	}
 	id, err := pathID(r, "id")

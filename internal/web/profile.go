@@ -40,11 +40,8 @@ func (h *Handler) profile(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) updateProfile(w http.ResponseWriter, r *http.Request) error {
-	p, err := principal(r)
+	p, err := signedInForm(w, r)
 	if err != nil {
-		return err
-	}
-	if err := parseForm(w, r, maxFormBody); err != nil {
 		return err
 	}
 	f := profileForm{DisplayName: r.PostFormValue("display_name"), Email: r.PostFormValue("email"),
@@ -92,11 +89,8 @@ func againTooLarge(err error, name string, pg func() (page, error)) error {
 }
 
 func (h *Handler) changePassword(w http.ResponseWriter, r *http.Request) error {
-	p, err := principal(r)
+	p, err := signedInForm(w, r)
 	if err != nil {
-		return err
-	}
-	if err := parseForm(w, r, maxFormBody); err != nil {
 		return err
 	}
 	pg := newProfilePage(formOf(p.User), "password")
@@ -139,11 +133,8 @@ func (h *Handler) sessions(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) endSession(w http.ResponseWriter, r *http.Request) error {
-	p, err := principal(r)
+	p, err := signedInForm(w, r)
 	if err != nil {
-		return err
-	}
-	if err := parseForm(w, r, maxFormBody); err != nil {
 		return err
 	}
 	id, err := pathID(r, "id")
@@ -161,11 +152,8 @@ func (h *Handler) endSession(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) endOtherSessions(w http.ResponseWriter, r *http.Request) error {
-	p, err := principal(r)
+	p, err := signedInForm(w, r)
 	if err != nil {
-		return err
-	}
-	if err := parseForm(w, r, maxFormBody); err != nil {
 		return err
 	}
 	if err := h.auth.EndOtherSessions(r.Context(), p); err != nil {
@@ -241,11 +229,8 @@ func (h *Handler) tokens(w http.ResponseWriter, r *http.Request) error {
 // createToken shows the new token's secret in its response, once: it
 // cannot survive a redirect without being stored, and it must not be.
 func (h *Handler) createToken(w http.ResponseWriter, r *http.Request) error {
-	p, err := principal(r)
+	p, err := signedInForm(w, r)
 	if err != nil {
-		return err
-	}
-	if err := parseForm(w, r, maxFormBody); err != nil {
 		return err
 	}
 	name := r.PostFormValue("name")
@@ -268,11 +253,8 @@ func (h *Handler) createToken(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) revokeToken(w http.ResponseWriter, r *http.Request) error {
-	p, err := principal(r)
+	p, err := signedInForm(w, r)
 	if err != nil {
-		return err
-	}
-	if err := parseForm(w, r, maxFormBody); err != nil {
 		return err
 	}
 	id, err := pathID(r, "id")

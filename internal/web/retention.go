@@ -147,10 +147,7 @@ func retentionTarget(v string) (team, channel int64, err error) {
 }
 
 func (h *Handler) setRetention(w http.ResponseWriter, r *http.Request) error {
-	if _, err := principal(r); err != nil {
-		return err
-	}
-	if err := parseForm(w, r, maxFormBody); err != nil {
+	if _, err := signedInForm(w, r); err != nil {
 		return err
 	}
 	target, days := r.PostFormValue("target"), strings.TrimSpace(r.PostFormValue("days"))
@@ -174,10 +171,7 @@ func (h *Handler) setRetention(w http.ResponseWriter, r *http.Request) error {
 const maxRetentionDays = 36500
 
 func (h *Handler) removeRetention(w http.ResponseWriter, r *http.Request) error {
-	if _, err := principal(r); err != nil {
-		return err
-	}
-	if err := parseForm(w, r, maxFormBody); err != nil {
+	if _, err := signedInForm(w, r); err != nil {
 		return err
 	}
 	team, channel, err := retentionTarget(r.PostFormValue("target"))

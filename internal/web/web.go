@@ -316,6 +316,15 @@ func principal(r *http.Request) (auth.Principal, error) {
 	return p, nil
 }
 
+// signedInForm returns the signed-in user of a form post, whose form it parses.
+func signedInForm(w http.ResponseWriter, r *http.Request) (auth.Principal, error) {
+	p, err := principal(r)
+	if err != nil {
+		return p, err
+	}
+	return p, parseForm(w, r, maxFormBody)
+}
+
 func signedIn(r *http.Request) bool {
 	_, err := principal(r)
 	return err == nil
