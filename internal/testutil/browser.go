@@ -26,22 +26,13 @@ func ChromiumPath() string {
 	return ""
 }
 
-// NewBrowser starts a headless Chromium with a fresh profile and returns a
-// chromedp context for it, closed at the end of the test. Without Chromium
-// the test is skipped, unless RUCHE_E2E=required (as in CI), where it fails.
-// Each call is a separate browser: two calls are two people.
-func NewBrowser(t testing.TB) context.Context {
-	t.Helper()
-	path := ChromiumPath()
-	if path == "" {
-		if os.Getenv("RUCHE_E2E") == "required" {
-			t.Fatal("chromium is required (RUCHE_E2E=required) but not installed: apt-get install chromium")
-		}
-		t.Skip("chromium not installed; set RUCHE_E2E=required to make this a failure")
-	}
-	opts := []chromedp.ExecAllocatorOption{
+// ChromiumOptions are how the browser tests and the load tool start Chromium
+// at path with the profile folder profile: headless, without the background
+// traffic a closed network refuses, with fake media devices for calls.
+func ChromiumOptions(path, profile string) []chromedp.ExecAllocatorOption {
+	return []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(path),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profile),
 		chromedp.Flag("headless", true),
 		chromedp.Flag("no-sandbox", true),
 		chromedp.Flag("disable-gpu", true),
@@ -55,7 +46,22 @@ func NewBrowser(t testing.TB) context.Context {
 		chromedp.Flag("use-fake-device-for-media-stream", true),
 		chromedp.WindowSize(1280, 800),
 	}
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+}
+
+// NewBrowser starts a headless Chromium with a fresh profile and returns a
+// chromedp context for it, closed at the end of the test. Without Chromium
+// the test is skipped, unless RUCHE_E2E=required (as in CI), where it fails.
+// Each call is a separate browser: two calls are two people.
+func NewBrowser(t testing.TB) context.Context {
+	t.Helper()
+	path := ChromiumPath()
+	if path == "" {
+		if os.Getenv("RUCHE_E2E") == "required" {
+			t.Fatal("chromium is required (RUCHE_E2E=required) but not installed: apt-get install chromium")
+		}
+		t.Skip("chromium not installed; set RUCHE_E2E=required to make this a failure")
+	}
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), ChromiumOptions(path, t.TempDir())...)
 	browserCtx, cancelCtx := chromedp.NewContext(allocCtx)
 	// The first call starts the browser, which lives as long as the context
 	// of that call: it gets no timeout; the actions after it do.

@@ -16,6 +16,8 @@ import (
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+
+	"ruche/internal/testutil"
 )
 
 // Browser is one headless Chromium with a fresh, empty profile: its own
@@ -37,25 +39,8 @@ func Start(parent context.Context, path string) (*Browser, error) {
 	if err != nil {
 		return nil, fmt.Errorf("browser: profile: %w", err)
 	}
-	// The flags of internal/testutil.NewBrowser, so that the load tool sees
-	// what the browser tests see.
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(path),
-		chromedp.UserDataDir(profile),
-		chromedp.Flag("headless", true),
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("no-default-browser-check", true),
-		chromedp.Flag("use-fake-ui-for-media-stream", true),
-		chromedp.Flag("use-fake-device-for-media-stream", true),
-		chromedp.WindowSize(1280, 800),
-	}
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(parent, opts...)
+	// The browser tests' Chromium, so that the load tool sees what they see.
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(parent, testutil.ChromiumOptions(path, profile)...)
 	ctx, cancelCtx := chromedp.NewContext(allocCtx)
 	b := &Browser{Ctx: ctx, cancelCtx: cancelCtx, cancelAlloc: cancelAlloc, profile: profile}
 	// The first call starts the browser; it lives as long as ctx.
