@@ -75,20 +75,10 @@ func chat(ctx context.Context, args []string) error {
 	fs.StringVar(&o.out, "out", "", `Markdown file whose "`+chatSection+`" section to write (e.g. docs/benchmarks.md); the report always goes to standard output`)
 	fs.DurationVar(&o.timeout, "timeout", chatBudget, "give up after this long")
 	fs.StringVar(&o.ruche, "ruche", "", "run this ruche binary instead of building one (e.g. a profiling build)")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: go run ./bench/cmd/ruchebench chat [flags]\n\nFlags:")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return err
-		}
-		return errUsage
+	if err := parseFlags(fs, "chat", args); err != nil {
+		return err
 	}
 	switch {
-	case fs.NArg() > 0:
-		fmt.Fprintf(os.Stderr, "unexpected argument %q\n", fs.Arg(0))
-		return errUsage
 	case o.users < 1 || o.users > 5000:
 		return fmt.Errorf("--users must be between 1 and 5000")
 	case o.teams < 1 || o.teams > 100 || o.channels < 1 || o.channels > 1000:

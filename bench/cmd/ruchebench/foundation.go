@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -50,20 +49,10 @@ func foundation(ctx context.Context, args []string) error {
 	fs.IntVar(&o.count, "count", 5, "go test -count for the micro-benchmarks (the report shows the median)")
 	fs.StringVar(&o.chromium, "chromium", "", "Chromium binary (default: as the browser tests find it; RUCHE_CHROMIUM)")
 	fs.DurationVar(&o.timeout, "timeout", defaultBudget, "give up after this long")
-	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "Usage: go run ./bench/cmd/ruchebench foundation [flags]\n\nFlags:")
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return err
-		}
-		return errUsage
+	if err := parseFlags(fs, "foundation", args); err != nil {
+		return err
 	}
 	switch {
-	case fs.NArg() > 0:
-		fmt.Fprintf(os.Stderr, "unexpected argument %q\n", fs.Arg(0))
-		return errUsage
 	case o.runs < 1 || o.runs > maxRuns:
 		return fmt.Errorf("--runs must be between 1 and %d", maxRuns)
 	case o.settle < 0 || o.settle > maxSettle:

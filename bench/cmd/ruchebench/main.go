@@ -83,3 +83,23 @@ func usage(w io.Writer) {
 func progress(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, "ruchebench: "+format+"\n", args...)
 }
+
+// parseFlags parses the flags of subcommand name, which takes no arguments:
+// flag.ErrHelp for -h, errUsage for anything wrong.
+func parseFlags(fs *flag.FlagSet, name string, args []string) error {
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: go run ./bench/cmd/ruchebench %s [flags]\n\nFlags:\n", name)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return err
+		}
+		return errUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(os.Stderr, "unexpected argument %q\n", fs.Arg(0))
+		return errUsage
+	}
+	return nil
+}
