@@ -15,6 +15,9 @@ import (
 const channelColumns = "c.id, c.team_id, c.kind, c.name, c.display_name, c.purpose, c.header, c.shared, c.ends_at, c.archived_at, " +
 	"c.created_by, c.created_at, c.updated_at, c.last_post_id, c.last_post_at"
 
+// channelOnly is scanChannel for rows of the channel's columns alone.
+func channelOnly(sc scanner) (model.Channel, error) { return scanChannel(sc) }
+
 func scanChannel(sc scanner, more ...any) (model.Channel, error) {
 	var (
 		c                        model.Channel
@@ -80,7 +83,7 @@ func (s *Store) DirectChannel(ctx context.Context, name string) (model.Channel, 
 
 // TeamChannels lists a team's channels of the given kind, by name.
 func (s *Store) TeamChannels(ctx context.Context, teamID int64, kind model.ChannelKind) ([]model.Channel, error) {
-	out, err := queryAll(ctx, s, func(sc scanner) (model.Channel, error) { return scanChannel(sc) }, "SELECT "+channelColumns+" FROM channels c WHERE c.team_id = ? AND c.kind = ? ORDER BY c.name", teamID, kind)
+	out, err := queryAll(ctx, s, channelOnly, "SELECT "+channelColumns+" FROM channels c WHERE c.team_id = ? AND c.kind = ? ORDER BY c.name", teamID, kind)
 	if err != nil {
 		return nil, fmt.Errorf("store: team channels: %w", err)
 	}

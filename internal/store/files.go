@@ -116,18 +116,9 @@ func (s *Store) PostFiles(ctx context.Context, postID int64, withReplies bool) (
 		q += " OR f.post_id IN (SELECT id FROM posts WHERE root_id = ?)"
 		args = append(args, postID)
 	}
-	rows, err := s.query(ctx, q, args...)
+	out, err := queryAll(ctx, s, scanFile, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: post files: %w", err)
 	}
-	defer rows.Close()
-	var out []model.File
-	for rows.Next() {
-		f, err := scanFile(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, f)
-	}
-	return out, rows.Err()
+	return out, nil
 }

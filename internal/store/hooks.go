@@ -230,20 +230,14 @@ func (s *Store) Authors(ctx context.Context, ids []int64) ([]Author, error) {
 	for i, id := range ids {
 		args[i] = id
 	}
-	rows, err := s.query(ctx, "SELECT "+userColumns+", bot FROM users WHERE id IN (?"+strings.Repeat(", ?", len(ids)-1)+") ORDER BY id", args...)
+	out, err := queryAll(ctx, s, func(sc scanner) (a Author, err error) {
+		a.User, err = scanUser(withBot{sc, &a.Bot})
+		return a, err
+	}, "SELECT "+userColumns+", bot FROM users WHERE id IN (?"+strings.Repeat(", ?", len(ids)-1)+") ORDER BY id", args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: authors: %w", err)
 	}
-	defer rows.Close()
-	var out []Author
-	for rows.Next() {
-		var a Author
-		if a.User, err = scanUser(withBot{rows, &a.Bot}); err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // TeamChannelByName returns the channel of a team with this name.

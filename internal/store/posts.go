@@ -111,22 +111,12 @@ func (s *Store) Thread(ctx context.Context, rootID int64) ([]model.Post, error) 
 }
 
 func (s *Store) posts(ctx context.Context, q string, args ...any) ([]model.Post, error) {
-	rows, err := s.query(ctx, q, args...)
+	out, err := queryAll(ctx, s, scanPost, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: posts: %w", err)
 	}
-	var out []model.Post
-	for rows.Next() {
-		p, err := scanPost(rows)
-		if err != nil {
-			rows.Close()
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil || len(out) == 0 {
-		return out, err
+	if len(out) == 0 {
+		return out, nil
 	}
 	if err := s.attachReactions(ctx, out); err != nil {
 		return nil, err
@@ -172,20 +162,12 @@ func (s *Store) EditPost(ctx context.Context, id int64, message, html string, at
 
 // PostEdits returns a post's earlier messages, oldest first.
 func (s *Store) PostEdits(ctx context.Context, id int64) ([]string, error) {
-	rows, err := s.query(ctx, "SELECT message FROM post_edits WHERE post_id = ? ORDER BY id", id)
+	out, err := queryAll(ctx, s, func(sc scanner) (m string, err error) { err = sc.Scan(&m); return m, err },
+		"SELECT message FROM post_edits WHERE post_id = ? ORDER BY id", id)
 	if err != nil {
 		return nil, fmt.Errorf("store: post edits: %w", err)
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var m string
-		if err := rows.Scan(&m); err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // DeletePost marks a post deleted and forgets its text and history; a

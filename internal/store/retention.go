@@ -36,24 +36,19 @@ func (s *Store) SetRetention(ctx context.Context, teamID, channelID int64, days 
 
 // RetentionPolicies lists every policy.
 func (s *Store) RetentionPolicies(ctx context.Context) ([]RetentionPolicy, error) {
-	rows, err := s.query(ctx, "SELECT id, team_id, channel_id, days FROM retention_policies ORDER BY id")
-	if err != nil {
-		return nil, fmt.Errorf("store: retention policies: %w", err)
-	}
-	defer rows.Close()
-	var out []RetentionPolicy
-	for rows.Next() {
+	out, err := queryAll(ctx, s, func(sc scanner) (RetentionPolicy, error) {
 		var (
 			p        RetentionPolicy
 			team, ch sql.NullInt64
 		)
-		if err := rows.Scan(&p.ID, &team, &ch, &p.Days); err != nil {
-			return nil, err
-		}
+		err := sc.Scan(&p.ID, &team, &ch, &p.Days)
 		p.TeamID, p.ChannelID = team.Int64, ch.Int64
-		out = append(out, p)
+		return p, err
+	}, "SELECT id, team_id, channel_id, days FROM retention_policies ORDER BY id")
+	if err != nil {
+		return nil, fmt.Errorf("store: retention policies: %w", err)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // ExpiredPosts returns up to limit posts created before a time in the

@@ -135,22 +135,13 @@ func (s *Store) MemberChannelsByName(ctx context.Context, userID int64, names []
 	for _, n := range names {
 		args = append(args, n)
 	}
-	rows, err := s.query(ctx, "SELECT "+channelColumns+` FROM channels c
+	out, err := queryAll(ctx, s, channelOnly, "SELECT "+channelColumns+` FROM channels c
 		JOIN channel_members m ON m.channel_id = c.id AND m.user_id = ?
 		WHERE c.name IN (?`+strings.Repeat(", ?", len(names)-1)+") ORDER BY c.id", args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: member channels by name: %w", err)
 	}
-	defer rows.Close()
-	var out []model.Channel
-	for rows.Next() {
-		c, err := scanChannel(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // searchText is a term, phrase or exclusion as the index sees it: its words

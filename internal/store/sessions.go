@@ -59,20 +59,12 @@ func (s *Store) TouchSession(ctx context.Context, id int64, seen, expires time.T
 
 // Sessions lists a user's sessions, most recently used first.
 func (s *Store) Sessions(ctx context.Context, userID int64) ([]model.Session, error) {
-	rows, err := s.query(ctx, "SELECT "+sessionColumns+" FROM sessions s WHERE s.user_id = ? ORDER BY s.last_seen_at DESC", userID)
+	out, err := queryAll(ctx, s, func(sc scanner) (model.Session, error) { return scanSession(sc) },
+		"SELECT "+sessionColumns+" FROM sessions s WHERE s.user_id = ? ORDER BY s.last_seen_at DESC", userID)
 	if err != nil {
 		return nil, fmt.Errorf("store: sessions: %w", err)
 	}
-	defer rows.Close()
-	var out []model.Session
-	for rows.Next() {
-		x, err := scanSession(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, x)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // DeleteSession ends one of a user's sessions.

@@ -113,20 +113,15 @@ func (s *Store) TeamMember(ctx context.Context, teamID, userID int64) (model.Tea
 
 // TeamMembers lists a team's members.
 func (s *Store) TeamMembers(ctx context.Context, teamID int64) ([]model.TeamMember, error) {
-	rows, err := s.query(ctx, "SELECT user_id, admin, joined_at FROM team_members WHERE team_id = ? ORDER BY user_id", teamID)
+	out, err := queryAll(ctx, s, func(sc scanner) (model.TeamMember, error) {
+		m := model.TeamMember{TeamID: teamID}
+		var joined int64
+		err := sc.Scan(&m.UserID, &m.Admin, &joined)
+		m.JoinedAt = fromMS(joined)
+		return m, err
+	}, "SELECT user_id, admin, joined_at FROM team_members WHERE team_id = ? ORDER BY user_id", teamID)
 	if err != nil {
 		return nil, fmt.Errorf("store: team members: %w", err)
 	}
-	defer rows.Close()
-	var out []model.TeamMember
-	for rows.Next() {
-		m := model.TeamMember{TeamID: teamID}
-		var joined int64
-		if err := rows.Scan(&m.UserID, &m.Admin, &joined); err != nil {
-			return nil, err
-		}
-		m.JoinedAt = fromMS(joined)
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	return out, nil
 }

@@ -58,20 +58,12 @@ func (s *Store) TouchToken(ctx context.Context, id int64, at time.Time) error {
 
 // Tokens lists a user's tokens, newest first.
 func (s *Store) Tokens(ctx context.Context, userID int64) ([]model.Token, error) {
-	rows, err := s.query(ctx, "SELECT "+tokenColumns+" FROM api_tokens t WHERE t.user_id = ? ORDER BY t.id DESC", userID)
+	out, err := queryAll(ctx, s, func(sc scanner) (model.Token, error) { return scanToken(sc) },
+		"SELECT "+tokenColumns+" FROM api_tokens t WHERE t.user_id = ? ORDER BY t.id DESC", userID)
 	if err != nil {
 		return nil, fmt.Errorf("store: tokens: %w", err)
 	}
-	defer rows.Close()
-	var out []model.Token
-	for rows.Next() {
-		t, err := scanToken(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // DeleteToken revokes one of a user's tokens.
