@@ -23,6 +23,7 @@ const (
 	EditPost        Action = "post.edit"      // change the message
 	DeletePost      Action = "post.delete"    // delete
 	CreateDirect    Action = "direct.create"  // open a direct or group message with someone
+	SeePresence     Action = "presence.see"   // see whether someone is online
 	ManageRetention Action = "retention.manage"
 )
 
@@ -53,7 +54,8 @@ type Post struct {
 	AuthorID int64
 }
 
-// Peer is another user as the target of a direct message.
+// Peer is another user as the target of a direct message, or as someone
+// whose presence is shown.
 type Peer struct {
 	ID            int64
 	SharesChannel bool // the actor and the peer are members of a common channel
@@ -71,11 +73,16 @@ func allowedChat(a Actor, act Action, res any) (bool, bool) {
 	case Post:
 		return allowedPost(a, act, r), true
 	case Peer:
-		if act != CreateDirect {
-			return false, true
+		switch act {
+		case CreateDirect:
+			// Guests may only write to people they already meet in a channel.
+			return !r.Disabled && r.ID != 0 && (!a.guest() || r.SharesChannel), true
+		case SeePresence:
+			// Members may list everyone; guests see themselves and the people
+			// they meet in a channel.
+			return r.ID != 0 && (r.ID == a.UserID || !a.guest() || r.SharesChannel), true
 		}
-		// Guests may only write to people they already meet in a channel.
-		return !r.Disabled && r.ID != 0 && (!a.guest() || r.SharesChannel), true
+		return false, true
 	}
 	return false, false
 }

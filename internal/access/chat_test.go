@@ -83,9 +83,12 @@ func TestChatMatrix(t *testing.T) {
 		{"another's post, channel admin", Post{Channel: pub(memberOf, true, true, false), AuthorID: 2}, postActs, "member:post.delete admin:post.delete"},
 		{"another's post in a direct message", Post{Channel: direct, AuthorID: 2}, postActs, ""},
 
-		{"peer sharing a channel", Peer{ID: 2, SharesChannel: true}, []Action{CreateDirect, ReadChannel}, "guest:direct.create member:direct.create admin:direct.create"},
-		{"peer sharing no channel", Peer{ID: 2}, []Action{CreateDirect}, "member:direct.create admin:direct.create"},
+		{"peer sharing a channel", Peer{ID: 2, SharesChannel: true}, []Action{CreateDirect, SeePresence, ReadChannel},
+			"guest:direct.create guest:presence.see member:direct.create member:presence.see admin:direct.create admin:presence.see"},
+		{"peer sharing no channel", Peer{ID: 2}, []Action{CreateDirect, SeePresence}, "member:direct.create member:presence.see admin:direct.create admin:presence.see"},
 		{"disabled peer", Peer{ID: 2, SharesChannel: true, Disabled: true}, []Action{CreateDirect}, ""},
+		{"oneself", Peer{ID: 1}, []Action{SeePresence}, "guest:presence.see member:presence.see admin:presence.see"},
+		{"nobody", Peer{}, []Action{SeePresence}, ""},
 	}
 	for _, r := range rows {
 		var got []string

@@ -287,8 +287,16 @@ func (s *Service) EventsAfter(ctx context.Context, after int64, limit int) ([]mo
 	return s.st.EventsAfter(ctx, after, limit)
 }
 
-// SharesChannel reports whether two users are members of a common channel
-// (what lets a guest see someone).
-func (s *Service) SharesChannel(ctx context.Context, a, b int64) (bool, error) {
-	return s.st.SharesChannel(ctx, a, b)
+// MaySeePresence reports whether actor may see whether user is online
+// (access decides; whether they share a channel is read only for guests).
+func (s *Service) MaySeePresence(ctx context.Context, actor access.Actor, user int64) bool {
+	peer := access.Peer{ID: user}
+	if access.Check(actor, access.SeePresence, peer) != nil {
+		shares, err := s.st.SharesChannel(ctx, actor.UserID, user)
+		if err != nil || !shares {
+			return false
+		}
+		peer.SharesChannel = true
+	}
+	return access.Check(actor, access.SeePresence, peer) == nil
 }

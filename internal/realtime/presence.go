@@ -11,7 +11,6 @@ import (
 	"sync"
 	"time"
 
-	"ruche/internal/access"
 	"ruche/internal/auth"
 	"ruche/internal/bus"
 	"ruche/internal/chat"
@@ -212,8 +211,7 @@ func (h *Hub) onPresence(m bus.Message) {
 }
 
 // tellPresence sends a user's new status to the connections allowed to see
-// that user: members see everyone (they may list people); guests only the
-// people they share a channel with.
+// it (chat.MaySeePresence).
 func (h *Hub) tellPresence(user int64, st string) {
 	data, err := chat.Marshal(presenceEvent{Type: "presence", UserID: user, Status: st})
 	if err != nil {
@@ -222,12 +220,10 @@ func (h *Hub) tellPresence(user int64, st string) {
 	f := textFrame(data)
 	h.mu.RLock()
 	defer h.mu.RUnlock()
-	for viewer, set := range h.conns {
+	for _, set := range h.conns {
 		for c := range set {
-			if c.p.User.Role == model.RoleGuest && viewer != user {
-				if ok, err := h.chat.SharesChannel(context.Background(), viewer, user); err != nil || !ok {
-					break
-				}
+			if !h.chat.MaySeePresence(context.Background(), c.p.Actor(), user) {
+				break // the same for each of the viewer's connections
 			}
 			c.mu.Lock()
 			if !c.replaying {
@@ -258,10 +254,8 @@ func (h *Hub) ServePresence(w http.ResponseWriter, r *http.Request) {
 		if err != nil || id <= 0 {
 			continue
 		}
-		if err := access.Check(actor, access.ReadUser, access.User{ID: id}); err != nil {
-			if shares, _ := h.chat.SharesChannel(r.Context(), p.User.ID, id); !shares {
-				continue
-			}
+		if !h.chat.MaySeePresence(r.Context(), actor, id) {
+			continue
 		}
 		out[strconv.FormatInt(id, 10)] = h.pres.status(id)
 	}
