@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"ruche/internal/access"
+	"ruche/internal/markup"
 	"ruche/internal/model"
 	"ruche/internal/store"
 )
@@ -20,6 +21,9 @@ type Notification struct {
 	UserID int64    `json:"user_id"`
 	Reason string   `json:"reason"` // "mention", "direct" or "all"
 	Post   PostView `json:"post"`
+	// Text is the message without its markup, for a desktop notification
+	// or an e-mail (markup.Plain).
+	Text string `json:"text"`
 	// Channel is what the notification shows of where the post is.
 	Channel struct {
 		ID          int64             `json:"id"`
@@ -70,8 +74,12 @@ func (s *Service) notify(ctx context.Context, c model.Channel, v PostView, menti
 		s.log.ErrorContext(ctx, "notify: members", "channel_id", c.ID, "err", err)
 		return
 	}
+	var text string
 	for uid, reason := range whom(c, v.UserID, members, mentioned, byName) {
-		n := Notification{Type: "notification", UserID: uid, Reason: reason, Post: v}
+		if text == "" {
+			text = markup.Plain(v.Message)
+		}
+		n := Notification{Type: "notification", UserID: uid, Reason: reason, Post: v, Text: text}
 		n.Channel.ID, n.Channel.Kind, n.Channel.DisplayName = c.ID, c.Kind, c.DisplayName
 		data, err := Marshal(n)
 		if err == nil {

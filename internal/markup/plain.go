@@ -12,8 +12,8 @@ import (
 	ghtml "github.com/yuin/goldmark/renderer/html"
 )
 
-// Plain returns the text of a message with the markup removed, for notifications, search
-// snippets and the tab title: emphasis and link syntax go, link labels, code, emoji and
+// Plain returns the text of a message with the markup removed, for notifications (desktop,
+// and e-mail digests that subscribe to them): emphasis and link syntax go, link labels, code, emoji and
 // mentions (as written) stay, and blocks are separated by newlines. The result is text, not
 // HTML: the caller escapes it like any other text.
 func Plain(message string) string {

@@ -212,7 +212,8 @@ func TestDeliveryOnlyToMembers(t *testing.T) {
 	if note.Type == "" {
 		note = bob.expect("notification")
 	}
-	if !strings.Contains(string(note.raw), `"reason":"mention"`) || !strings.Contains(string(note.raw), "<em>secret</em>") {
+	if !strings.Contains(string(note.raw), `"reason":"mention"`) || !strings.Contains(string(note.raw), "<em>secret</em>") ||
+		!strings.Contains(string(note.raw), `"text":"the secret plan @bob"`) {
 		t.Fatalf("notification: %s", note.raw)
 	}
 	// eve is not in the private channel: she gets the next public post, and

@@ -171,8 +171,7 @@ export function notify(ev) {
   const direct = ev.reason === "direct";
   const who = p.props?.override_username || p.author?.display_name || p.author?.login || t("chat.someone");
   const where = !direct && ev.channel?.display_name ? ` · ${ev.channel.display_name}` : "";
-  const text = (p.message || "").replace(/[*_`~>#]/g, "").slice(0, 180);
-  const n = new Notification(who + where, { body: text, tag: `ruche-${ev.channel?.id}`, lang: state.lang });
+  const n = new Notification(who + where, { body: (ev.text || "").slice(0, 180), tag: `ruche-${ev.channel?.id}`, lang: state.lang });
   n.onclick = () => {
     window.focus();
     open(p.root_id ? `/chat/p/${p.id}` : `/chat/c/${ev.channel?.id || p.channel_id}`);
