@@ -196,8 +196,3 @@ func (c *Config) Validate() error {
 
 // Trusted returns the parsed trusted proxies (after Validate).
 func (c *Config) Trusted() []netip.Prefix { return c.trusted }
-
-// IsPostgres reports whether the database is PostgreSQL.
-func (c *Config) IsPostgres() bool {
-	return strings.HasPrefix(c.Database, "postgres://") || strings.HasPrefix(c.Database, "postgresql://")
-}

